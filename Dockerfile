@@ -1,0 +1,19 @@
+# The daemon image. Build: docker build -t ibkr-exec .
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
+COPY bin ./bin
+COPY src ./src
+RUN npm ci && npm run build && npm prune --omit=dev
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY bin ./bin
+COPY examples ./examples
+COPY package.json ./
+USER node
+ENTRYPOINT ["node", "bin/ibkr-exec.js"]
+CMD ["daemon"]
