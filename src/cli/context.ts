@@ -1,0 +1,61 @@
+/**
+ * What every command needs from the environment: the validated config and Redis connections built from
+ * it. Only the CLI reads `process.env`; everything below receives values.
+ */
+import type { Command } from 'commander';
+import type { Redis } from 'ioredis';
+import { loadConfig, redisPassword, type Config } from '../config.js';
+import { createRedis, type RedisRole } from '../infra/redis.js';
+import { keysFor, type Keys } from '../infra/keys.js';
+import { CliError } from './output.js';
+
+/** The merged global options of a command. */
+export interface GlobalOptions {
+  readonly config?: string;
+  readonly json?: boolean;
+  readonly verbose?: boolean;
+}
+
+export function globalOptions(cmd: Command): GlobalOptions {
+  return cmd.optsWithGlobals<GlobalOptions>();
+}
+
+/** Loads the config named by --config / IBKR_EXEC_CONFIG (or the defaults); warnings go to stderr. */
+export function cliConfig(cmd: Command): Config {
+  const opts = globalOptions(cmd);
+  return loadConfig({
+    ...(opts.config !== undefined ? { path: opts.config } : {}),
+    env: process.env,
+    onWarning: (w) => process.stderr.write(`ibkr-exec: warning: ${w}\n`),
+  });
+}
+
+/** A Redis connection for the config, verified with a PING so an outage is one clear sentence. */
+export async function cliRedis(config: Config, role: RedisRole = 'client'): Promise<Redis> {
+  const password = redisPassword(process.env);
+  const redis = createRedis(config.redis.url, {
+    role,
+    lazyConnect: true,
+    ...(password !== undefined ? { password } : {}),
+  });
+  redis.on('error', () => undefined); // reported below, once
+  try {
+    await redis.connect();
+    await redis.ping();
+  } catch (e) {
+    redis.disconnect();
+    throw new CliError(
+      `cannot reach Redis at ${safeUrl(config.redis.url)}: ${(e as Error).message} — is redis-server running (REDIS_URL overrides the config)?`,
+    );
+  }
+  return redis;
+}
+
+export function cliKeys(config: Config): Keys {
+  return keysFor(config.redis.prefix);
+}
+
+/** The URL without credentials, for messages. */
+export function safeUrl(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, '//');
+}
