@@ -1,0 +1,238 @@
+/**
+ * The tamper-evident audit trail `<p>:audit` (CONTRACT §5): a hash chain over stream entries with fields
+ * `seq, ts, type, account, signalId, orderRef, data, prev, hash`, where
+ * `hash = sha256_hex(prev + canonical)` and `canonical` = JSON with recursively sorted keys and no
+ * whitespace of `{ seq (number), ts, type, account, signalId, orderRef, data }` (absent ids are ""); `prev`
+ * of seq 1 is 64 zeros. The `data` field holds the canonical JSON of the data. Never trimmed.
+ *
+ * Concurrency design (Redis Lua has sha1 but no sha256): optimistic compare-and-append. Node computes
+ * the next record and its hash from the head it believes current; ONE Lua script checks that the head key
+ * `<audit>:head` (`<seq>:<hash>`) still equals it and then XADDs the entry and moves the head, atomically.
+ * On a conflict the script returns the current head and Node rebuilds and retries. Appends from one
+ * `AuditLog` are serialized in-process (no self-conflicts) and it caches the head, so an append costs one
+ * round trip; several processes or connections stay correct, they just retry. No WATCH is used, so the
+ * connection can be shared with other code.
+ *
+ * Limits: a hash chain detects edits, deletions, reordering and truncation below the head key, but someone
+ * able to rewrite BOTH the stream and the head consistently is not detected (anchor signed heads elsewhere).
+ */
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Clock } from '../domain/clock.js';
+import { LuaScript, isoTs } from './redis.js';
+import { fieldsToRecord, type StreamEntry } from './streams.js';
+
+export const GENESIS_HASH = '0'.repeat(64);
+
+/** What a caller appends. `data` must be JSON-serializable (Decimals become strings via toJSON). */
+export interface AuditInput {
+  readonly type: string;
+  readonly account?: string;
+  readonly signalId?: string;
+  readonly orderRef?: string;
+  readonly data: unknown;
+}
+
+/** A record as stored. */
+export interface AuditRecord {
+  readonly id: string;
+  readonly seq: number;
+  readonly ts: string;
+  readonly type: string;
+  readonly account: string;
+  readonly signalId: string;
+  readonly orderRef: string;
+  readonly data: unknown;
+  readonly prev: string;
+  readonly hash: string;
+}
+
+export type VerifyResult =
+  | { readonly ok: true; readonly count: number }
+  | { readonly ok: false; readonly seq: number; readonly reason: string };
+
+/** JSON with recursively sorted object keys and no whitespace; honours toJSON; drops undefined members. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(sortKeys(value)) ?? 'null';
+}
+
+function sortKeys(v: unknown): unknown {
+  if (v !== null && typeof v === 'object' && typeof (v as { toJSON?: unknown }).toJSON === 'function') {
+    return sortKeys((v as { toJSON: () => unknown }).toJSON());
+  }
+  if (Array.isArray(v)) return v.map((x) => (x === undefined ? null : sortKeys(x)));
+  if (v === null || typeof v !== 'object') return v;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v).sort()) {
+    const x = (v as Record<string, unknown>)[k];
+    if (x !== undefined && typeof x !== 'function') out[k] = sortKeys(x);
+  }
+  return out;
+}
+
+/** The chain hash of one record given its fields (with `data` already canonical JSON). */
+export function auditHash(prev: string, r: { seq: number; ts: string; type: string; account: string; signalId: string; orderRef: string; dataJson: string }): string {
+  const canonical =
+    `{"account":${JSON.stringify(r.account)},"data":${r.dataJson},"orderRef":${JSON.stringify(r.orderRef)},` +
+    `"seq":${r.seq},"signalId":${JSON.stringify(r.signalId)},"ts":${JSON.stringify(r.ts)},"type":${JSON.stringify(r.type)}}`;
+  return createHash('sha256').update(prev + canonical).digest('hex');
+}
+
+// KEYS: head, stream   ARGV: expectedHead ('' = empty chain), newHead, field/value pairs...
+const APPEND_LUA = new LuaScript(`
+local cur = redis.call('GET', KEYS[1]) or ''
+if cur ~= ARGV[1] then return {'CONFLICT', cur} end
+if cur == '' and redis.call('XLEN', KEYS[2]) > 0 then return {'NOHEAD', ''} end
+local f = {}
+for i = 3, #ARGV do f[#f+1] = ARGV[i] end
+local id = redis.call('XADD', KEYS[2], '*', unpack(f))
+redis.call('SET', KEYS[1], ARGV[2])
+return {'OK', id}
+`);
+
+interface Head {
+  readonly seq: number;
+  readonly hash: string;
+}
+
+const parseHead = (s: string | null): Head =>
+  s === null || s === '' ? { seq: 0, hash: GENESIS_HASH } : { seq: Number(s.slice(0, s.indexOf(':'))), hash: s.slice(s.indexOf(':') + 1) };
+const headString = (h: Head): string => (h.seq === 0 ? '' : `${h.seq}:${h.hash}`);
+
+/** Thrown when the chain cannot be extended safely (head key missing while the stream has entries). */
+export class AuditChainError extends Error {
+  override readonly name = 'AuditChainError';
+}
+
+/** Appends to one audit stream; see the module comment for the concurrency design. */
+export class AuditLog {
+  private head: Head | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  /** `key` is the stream (`keys.audit`); the head lives at `${key}:head`. */
+  constructor(
+    private readonly redis: Redis,
+    private readonly key: string,
+    private readonly clock: Clock = { now: () => Date.now() },
+    private readonly maxAttempts = 1000,
+  ) {}
+
+  /** Append one record atomically; resolves with its seq, hash and stream id. Serialized per instance. */
+  append(input: AuditInput): Promise<{ seq: number; hash: string; id: string }> {
+    const p = this.queue.then(() => this.appendNow(input));
+    this.queue = p.catch(() => undefined);
+    return p;
+  }
+
+  private async appendNow(input: AuditInput): Promise<{ seq: number; hash: string; id: string }> {
+    const dataJson = canonicalJson(input.data);
+    for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
+      const head = this.head ?? parseHead(await this.redis.get(`${this.key}:head`));
+      const rec = {
+        seq: head.seq + 1,
+        ts: isoTs(this.clock.now()),
+        type: input.type,
+        account: input.account ?? '',
+        signalId: input.signalId ?? '',
+        orderRef: input.orderRef ?? '',
+        dataJson,
+      };
+      const hash = auditHash(head.hash, rec);
+      const next: Head = { seq: rec.seq, hash };
+      const fields = ['seq', String(rec.seq), 'ts', rec.ts, 'type', rec.type, 'account', rec.account, 'signalId',
+        rec.signalId, 'orderRef', rec.orderRef, 'data', dataJson, 'prev', head.hash, 'hash', hash];
+      const [status, value] = (await APPEND_LUA.run(this.redis, [`${this.key}:head`, this.key], [headString(head), headString(next), ...fields])) as [string, string];
+      if (status === 'OK') {
+        this.head = next;
+        return { seq: next.seq, hash, id: value };
+      }
+      if (status === 'NOHEAD') {
+        this.head = undefined;
+        throw new AuditChainError(`audit head ${this.key}:head is missing but ${this.key} has entries; run "ibkr-exec audit verify"`);
+      }
+      this.head = parseHead(value);
+      if (attempt > 2) await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, attempt)));
+    }
+    throw new AuditChainError(`audit append to ${this.key} lost ${this.maxAttempts} races in a row`);
+  }
+
+  /** The newest `n` records, oldest first. */
+  tail(n: number): Promise<AuditRecord[]> {
+    return tailAudit(this.redis, this.key, n);
+  }
+}
+
+function toRecord(e: StreamEntry): AuditRecord {
+  const f = e.fields;
+  let data: unknown;
+  try {
+    data = JSON.parse(f.data ?? '');
+  } catch {
+    data = f.data;
+  }
+  return {
+    id: e.id,
+    seq: Number(f.seq),
+    ts: f.ts ?? '',
+    type: f.type ?? '',
+    account: f.account ?? '',
+    signalId: f.signalId ?? '',
+    orderRef: f.orderRef ?? '',
+    data,
+    prev: f.prev ?? '',
+    hash: f.hash ?? '',
+  };
+}
+
+/** The newest `n` audit records of stream `key`, oldest first. */
+export async function tailAudit(redis: Redis, key: string, n: number): Promise<AuditRecord[]> {
+  const page = await redis.xrevrange(key, '+', '-', 'COUNT', n);
+  return page.reverse().map(([id, flat]) => toRecord({ id, fields: fieldsToRecord(flat) }));
+}
+
+/** Check one entry against the expected (seq, prev); returns a reason or undefined. */
+function checkEntry(f: Readonly<Record<string, string>>, seq: number, prev: string): string | undefined {
+  if (f.seq !== String(seq)) return `expected seq ${seq}, found ${f.seq === undefined ? 'no seq' : `seq ${f.seq}`} (record deleted, reordered or edited)`;
+  if (f.prev !== prev) return `prev does not match the hash of seq ${seq - 1}`;
+  let dataJson: string;
+  try {
+    dataJson = canonicalJson(JSON.parse(f.data ?? ''));
+  } catch {
+    return 'data is not JSON';
+  }
+  if (dataJson !== f.data) return 'data is not in canonical form (edited)';
+  const rec = { seq, ts: f.ts ?? '', type: f.type ?? '', account: f.account ?? '', signalId: f.signalId ?? '', orderRef: f.orderRef ?? '', dataJson };
+  if (auditHash(prev, rec) !== f.hash) return 'hash does not match the record (edited)';
+  return undefined;
+}
+
+/**
+ * Recompute the whole chain of stream `key` and compare its end with the head key `${key}:head`.
+ * Detects an edited field, a deleted, reordered or inserted record, and truncation of the tail; the
+ * result names the first bad seq. An empty stream with no head is ok (count 0).
+ */
+export async function verifyAudit(redis: Redis, key: string): Promise<VerifyResult> {
+  let expected: Head = { seq: 0, hash: GENESIS_HASH };
+  let start = '-';
+  for (;;) {
+    const page = await redis.xrange(key, start, '+', 'COUNT', 1000);
+    for (const [, flat] of page) {
+      const f = fieldsToRecord(flat);
+      const seq = expected.seq + 1;
+      const reason = checkEntry(f, seq, expected.hash);
+      if (reason !== undefined) return { ok: false, seq, reason };
+      expected = { seq, hash: f.hash ?? '' };
+    }
+    if (page.length < 1000) break;
+    start = `(${page[page.length - 1]?.[0] ?? ''}`;
+  }
+  const head = parseHead(await redis.get(`${key}:head`));
+  if (head.seq > expected.seq) {
+    return { ok: false, seq: expected.seq + 1, reason: `records ${expected.seq + 1}–${head.seq} are missing (truncated; head is seq ${head.seq})` };
+  }
+  if (head.seq < expected.seq) {
+    return { ok: false, seq: head.seq + 1, reason: `head key records seq ${head.seq} but the stream continues to seq ${expected.seq}` };
+  }
+  if (head.hash !== expected.hash) return { ok: false, seq: head.seq, reason: 'head hash does not match the last record' };
+  return { ok: true, count: expected.seq };
+}

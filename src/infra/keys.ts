@@ -1,0 +1,73 @@
+/**
+ * Every Redis key the daemon uses besides the BullMQ queue, derived from `redis.prefix` (default "ibkr")
+ * in one place (CONTRACT §1). Do not build key strings anywhere else.
+ *
+ * Public (CONTRACT): `<p>:orders`, `<p>:fills`, `<p>:audit`, `<p>:dead-letter`, `<p>:trading-state`,
+ * `<p>:trading-state:<account>`. Internal (may change between versions): everything else.
+ */
+export interface Keys {
+  readonly prefix: string;
+  /** stream: one entry per order state change */
+  readonly orders: string;
+  /** stream: one entry per execution (deduped by execId) */
+  readonly fills: string;
+  /** stream: the hash-chained audit trail; never trimmed */
+  readonly audit: string;
+  /** string `<seq>:<hash>`: the audit chain head, written with each append (truncation detection) */
+  readonly auditHead: string;
+  /** stream: invalid signals */
+  readonly deadLetter: string;
+  /** string: global trading state */
+  readonly tradingState: string;
+  /** string: per-account trading state */
+  tradingStateFor(account: string): string;
+  /** set of execIds already published to `fills` */
+  readonly fillSeen: string;
+  /** hash execId-prefix → latest execId (corrections) */
+  readonly fillLatest: string;
+  /** set of execIds whose commission was published */
+  readonly commissionSeen: string;
+  /** hash execId → JSON {commission, currency} that arrived before its fill */
+  readonly commissionPending: string;
+  /** hash: one outbox record per orderRef */
+  outboxOrder(orderRef: string): string;
+  /** set of orderRefs in one outbox state */
+  outboxState(state: string): string;
+  /** set of orderRefs of one signal */
+  outboxSignal(signalId: string): string;
+  /** hash orderId → orderRef */
+  readonly outboxByOrderId: string;
+  /** string: JSON Outcome of a handled signal */
+  outcome(signalId: string): string;
+  /** string: highest IB order id ever used by this deployment */
+  readonly orderId: string;
+  /** string: epoch ms of the last reconciled executions time */
+  readonly checkpoint: string;
+}
+
+/** Build the key set for a prefix ("ibkr" → "ibkr:orders", …). The prefix must not end with ":". */
+export function keysFor(prefix: string): Keys {
+  if (prefix === '' || prefix.endsWith(':')) throw new Error(`invalid Redis key prefix ${JSON.stringify(prefix)}`);
+  const k = (s: string): string => `${prefix}:${s}`;
+  return Object.freeze({
+    prefix,
+    orders: k('orders'),
+    fills: k('fills'),
+    audit: k('audit'),
+    auditHead: k('audit:head'),
+    deadLetter: k('dead-letter'),
+    tradingState: k('trading-state'),
+    tradingStateFor: (account: string) => k(`trading-state:${account}`),
+    fillSeen: k('fills:seen'),
+    fillLatest: k('fills:latest'),
+    commissionSeen: k('fills:commission-seen'),
+    commissionPending: k('fills:commission-pending'),
+    outboxOrder: (orderRef: string) => k(`outbox:order:${orderRef}`),
+    outboxState: (state: string) => k(`outbox:state:${state}`),
+    outboxSignal: (signalId: string) => k(`outbox:signal:${signalId}`),
+    outboxByOrderId: k('outbox:by-order-id'),
+    outcome: (signalId: string) => k(`outcome:${signalId}`),
+    orderId: k('order-id'),
+    checkpoint: k('reconcile:checkpoint'),
+  });
+}

@@ -1,0 +1,249 @@
+/**
+ * The order outbox (reference ib-operations §2.4): one Redis hash per orderRef — i.e. per (signal,
+ * account, leg) — written BEFORE anything is sent, then moved through its states by atomic Lua scripts.
+ * It is the source of truth for "was this already sent?"; BullMQ redelivery and stalls are harmless
+ * because a second `createIntent` for the same orderRef returns the existing record.
+ *
+ * States: `INTENT` (decided; nothing sent) → `SENDING` (placeOrders called: it may be at the broker) →
+ * `SENT` (handed to the socket, orderId known) → `ACKED` → `PARTIAL` → `FILLED`; or `CANCELLED`,
+ * `REJECTED`, `UNRESOLVED` (no answer in time; reconciliation settles it). Which transitions are legal is the
+ * order state machine's business (src/execution); this store offers compare-and-set via `ifStateIn`.
+ * Index sets per state and per signal are kept in the same scripts, so listings never disagree with records.
+ *
+ * Records are never expired: the idempotency of a signal id must outlive any BullMQ retention.
+ */
+import type { Redis } from 'ioredis';
+import { Decimal, type LegName, type Outcome, type SecType, type Side, type WorkingOrder } from '../domain/types.js';
+import type { Keys } from './keys.js';
+import { LuaScript } from './redis.js';
+
+export { OrderIdStore, ReconcileCheckpoint } from './order-ids.js';
+
+export const OUTBOX_STATES = ['INTENT', 'SENDING', 'SENT', 'ACKED', 'PARTIAL', 'FILLED', 'CANCELLED', 'REJECTED', 'UNRESOLVED'] as const;
+export type OutboxState = (typeof OUTBOX_STATES)[number];
+/** States in which an order may still execute and so reserves cash (BUY) or shares (SELL). */
+export const WORKING_STATES: readonly OutboxState[] = ['INTENT', 'SENDING', 'SENT', 'ACKED', 'PARTIAL', 'UNRESOLVED'];
+export const TERMINAL_STATES: readonly OutboxState[] = ['FILLED', 'CANCELLED', 'REJECTED'];
+
+/** One leg's record. Decimals are stored as exact strings. */
+export interface OutboxRecord {
+  readonly orderRef: string;
+  readonly signalId: string;
+  readonly account: string;
+  readonly leg: LegName;
+  readonly symbol: string;
+  readonly secType: SecType;
+  readonly currency: string;
+  readonly side: Side;
+  readonly quantity: number;
+  /** the price used for cash reservation (limit, or the reference price for MKT) */
+  readonly price?: Decimal;
+  /** contract multiplier for reservation; 1 for stocks */
+  readonly multiplier: number;
+  readonly state: OutboxState;
+  readonly orderId?: number;
+  readonly permId?: number;
+  readonly filled: number;
+  readonly avgFillPrice?: Decimal;
+  /** free text: last broker code/message, resolution note */
+  readonly note?: string;
+  /** the serialized OrderLeg or anything the engine needs to resume (JSON) */
+  readonly payload?: string;
+  /** epoch ms */
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+/** What `createIntent` takes: a record without state/fill progress (state = INTENT, filled = 0). */
+export type NewOutboxRecord = Omit<OutboxRecord, 'state' | 'filled' | 'updatedAt' | 'orderId' | 'permId' | 'avgFillPrice'> & {
+  readonly state?: 'INTENT';
+};
+
+/** Fields `update` may change. */
+export type OutboxPatch = Partial<Pick<OutboxRecord, 'state' | 'orderId' | 'permId' | 'filled' | 'avgFillPrice' | 'note' | 'quantity' | 'price' | 'payload'>> & {
+  /** epoch ms; required so the store never reads the clock itself */
+  readonly updatedAt: number;
+};
+
+export type UpdateResult =
+  | { readonly ok: true; readonly record: OutboxRecord }
+  | { readonly ok: false; readonly reason: 'NOT_FOUND' }
+  | { readonly ok: false; readonly reason: 'STATE_MISMATCH'; readonly record: OutboxRecord };
+
+const FIELDS_NUM = new Set(['quantity', 'multiplier', 'orderId', 'permId', 'filled', 'createdAt', 'updatedAt']);
+const FIELDS_DEC = new Set(['price', 'avgFillPrice']);
+
+function encode(obj: Readonly<Record<string, unknown>>): string[] {
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(obj)) if (v !== undefined) out.push(k, v instanceof Decimal ? v.toString() : String(v));
+  return out;
+}
+
+/** Decode a stored hash; undefined for an empty hash (absent record). */
+export function decodeOutbox(h: Readonly<Record<string, string>>): OutboxRecord | undefined {
+  if (h.orderRef === undefined) return undefined;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(h)) {
+    if (v === '') continue;
+    out[k] = FIELDS_NUM.has(k) ? Number(v) : FIELDS_DEC.has(k) ? new Decimal(v) : v;
+  }
+  return out as unknown as OutboxRecord;
+}
+
+// KEYS: record, signalSet   ARGV: orderRef, statePrefix, field/value...
+const CREATE_LUA = new LuaScript(`
+if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('HGETALL', KEYS[1]) end
+local f = {}
+for i = 3, #ARGV do f[#f+1] = ARGV[i] end
+redis.call('HSET', KEYS[1], unpack(f))
+redis.call('SADD', ARGV[2] .. 'INTENT', ARGV[1])
+redis.call('SADD', KEYS[2], ARGV[1])
+return nil
+`);
+
+// KEYS: record, byOrderId   ARGV: orderRef, statePrefix, allowedStates ('' = any, else ',A,B,'), field/value...
+const UPDATE_LUA = new LuaScript(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return {'NOT_FOUND'} end
+local cur = redis.call('HGET', KEYS[1], 'state')
+if ARGV[3] ~= '' and not string.find(ARGV[3], ',' .. cur .. ',', 1, true) then
+  return {'STATE_MISMATCH', redis.call('HGETALL', KEYS[1])}
+end
+local f = {}
+local newState, orderId = nil, nil
+for i = 4, #ARGV, 2 do
+  f[#f+1] = ARGV[i]; f[#f+1] = ARGV[i+1]
+  if ARGV[i] == 'state' then newState = ARGV[i+1] end
+  if ARGV[i] == 'orderId' then orderId = ARGV[i+1] end
+end
+redis.call('HSET', KEYS[1], unpack(f))
+if newState and newState ~= cur then
+  redis.call('SREM', ARGV[2] .. cur, ARGV[1])
+  redis.call('SADD', ARGV[2] .. newState, ARGV[1])
+end
+if orderId then redis.call('HSET', KEYS[2], orderId, ARGV[1]) end
+return {'OK', redis.call('HGETALL', KEYS[1])}
+`);
+
+function pairsToRecord(flat: readonly string[]): Record<string, string> {
+  const o: Record<string, string> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) o[flat[i] as string] = flat[i + 1] as string;
+  return o;
+}
+
+/** The per-orderRef outbox plus per-signal outcomes; see the module comment. */
+export class Outbox {
+  private readonly statePrefix: string;
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+  ) {
+    this.statePrefix = keys.outboxState('');
+  }
+
+  /**
+   * Create the INTENT record if no record exists for `record.orderRef` (atomic). Returns
+   * `{ created: true }` for the single winner, or `{ created: false, existing }` with the stored record
+   * (in whatever state it has reached) — the caller must then NOT send again blindly.
+   */
+  async createIntent(record: NewOutboxRecord): Promise<{ created: true; record: OutboxRecord } | { created: false; existing: OutboxRecord }> {
+    const full = { ...record, state: 'INTENT' as const, filled: 0, updatedAt: record.createdAt };
+    const res = (await CREATE_LUA.run(
+      this.redis,
+      [this.keys.outboxOrder(record.orderRef), this.keys.outboxSignal(record.signalId)],
+      [record.orderRef, this.statePrefix, ...encode(full)],
+    )) as string[] | null;
+    if (res === null) return { created: true, record: decodeOutbox(pairsToRecord(encode(full))) as OutboxRecord };
+    return { created: false, existing: decodeOutbox(pairsToRecord(res)) as OutboxRecord };
+  }
+
+  /**
+   * Apply `patch` atomically; with `ifStateIn`, only when the current state is one of them (compare-and-set).
+   * A state change moves the orderRef between the state index sets; an orderId is indexed for `findByOrderId`.
+   */
+  async update(orderRef: string, patch: OutboxPatch, opts: { ifStateIn?: readonly OutboxState[] } = {}): Promise<UpdateResult> {
+    const allowed = opts.ifStateIn === undefined ? '' : `,${opts.ifStateIn.join(',')},`;
+    const res = (await UPDATE_LUA.run(
+      this.redis,
+      [this.keys.outboxOrder(orderRef), this.keys.outboxByOrderId],
+      [orderRef, this.statePrefix, allowed, ...encode(patch)],
+    )) as [string, string[]?];
+    if (res[0] === 'NOT_FOUND') return { ok: false, reason: 'NOT_FOUND' };
+    const record = decodeOutbox(pairsToRecord(res[1] ?? [])) as OutboxRecord;
+    return res[0] === 'OK' ? { ok: true, record } : { ok: false, reason: 'STATE_MISMATCH', record };
+  }
+
+  /** Mark SENDING just before `placeOrders` (only from INTENT). */
+  markSending(orderRef: string, now: number): Promise<UpdateResult> {
+    return this.update(orderRef, { state: 'SENDING', updatedAt: now }, { ifStateIn: ['INTENT'] });
+  }
+
+  /**
+   * Record the orderId once the order was handed to the socket: state SENT if still INTENT/SENDING; when an
+   * ack already moved it further, only the orderId is stored (the state is not moved backwards).
+   */
+  async markSent(orderRef: string, orderId: number, now: number): Promise<UpdateResult> {
+    const r = await this.update(orderRef, { state: 'SENT', orderId, updatedAt: now }, { ifStateIn: ['INTENT', 'SENDING'] });
+    if (r.ok || r.reason === 'NOT_FOUND') return r;
+    return this.update(orderRef, { orderId, updatedAt: now });
+  }
+
+  async get(orderRef: string): Promise<OutboxRecord | undefined> {
+    return decodeOutbox(await this.redis.hgetall(this.keys.outboxOrder(orderRef)));
+  }
+
+  /** The record that carries `orderId` (from `update`/`markSent`), if any. */
+  async findByOrderId(orderId: number): Promise<OutboxRecord | undefined> {
+    const ref = await this.redis.hget(this.keys.outboxByOrderId, String(orderId));
+    return ref === null ? undefined : this.get(ref);
+  }
+
+  /** Records in any of `states` (order unspecified). */
+  async listByState(states: readonly OutboxState[]): Promise<OutboxRecord[]> {
+    if (states.length === 0) return [];
+    const refs = await this.redis.sunion(...states.map((s) => this.keys.outboxState(s)));
+    return this.getMany(refs);
+  }
+
+  /** Records of one signal (all accounts and legs). */
+  async listBySignal(signalId: string): Promise<OutboxRecord[]> {
+    return this.getMany(await this.redis.smembers(this.keys.outboxSignal(signalId)));
+  }
+
+  /**
+   * Working orders of `account` (states in WORKING_STATES) as domain `WorkingOrder`s: `remaining` =
+   * quantity − filled; `reservedCash` = remaining × price × multiplier for a BUY with a price, else 0.
+   */
+  async listWorking(account: string): Promise<WorkingOrder[]> {
+    const recs = (await this.listByState(WORKING_STATES)).filter((r) => r.account === account);
+    return recs.map((r) => {
+      const remaining = Math.max(0, r.quantity - r.filled);
+      const reservedCash = r.side === 'BUY' && r.price !== undefined ? r.price.mul(remaining).mul(r.multiplier) : new Decimal(0);
+      return { orderRef: r.orderRef, account: r.account, symbol: r.symbol, secType: r.secType, side: r.side, remaining, reservedCash, currency: r.currency };
+    });
+  }
+
+  private async getMany(refs: readonly string[]): Promise<OutboxRecord[]> {
+    if (refs.length === 0) return [];
+    const pipe = this.redis.pipeline();
+    for (const ref of refs) pipe.hgetall(this.keys.outboxOrder(ref));
+    const res = (await pipe.exec()) ?? [];
+    const out: OutboxRecord[] = [];
+    for (const [err, h] of res) {
+      if (err) throw err;
+      const r = decodeOutbox(h as Record<string, string>);
+      if (r !== undefined) out.push(r);
+    }
+    return out;
+  }
+
+  /** Store the job outcome of a signal (overwrites); a redelivered job reads it with `getOutcome`. */
+  async saveOutcome(signalId: string, outcome: Outcome): Promise<void> {
+    await this.redis.set(this.keys.outcome(signalId), JSON.stringify(outcome));
+  }
+
+  /** The stored outcome of a signal, or undefined when it was never completed. */
+  async getOutcome(signalId: string): Promise<Outcome | undefined> {
+    const v = await this.redis.get(this.keys.outcome(signalId));
+    return v === null ? undefined : (JSON.parse(v) as Outcome);
+  }
+}

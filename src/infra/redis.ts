@@ -1,0 +1,87 @@
+/**
+ * Redis connections and small helpers shared by the side-effect layer.
+ *
+ * Roles (BullMQ "going to production"):
+ *  - `worker`: BullMQ Worker / blocking connections: `maxRetriesPerRequest: null` (required by BullMQ);
+ *  - `producer`: BullMQ Queue / `ibkr-exec signal`: `enableOfflineQueue: false` so `add` fails fast when
+ *    Redis is down instead of queueing in memory;
+ *  - `client` (default): streams, audit, outbox, trading state: commands queue while reconnecting and
+ *    fail after a few retries, so a caller that must fail closed learns about an outage.
+ */
+import { createHash } from 'node:crypto';
+import { Redis, type RedisOptions } from 'ioredis';
+
+export type RedisRole = 'worker' | 'producer' | 'client';
+
+export interface CreateRedisOptions {
+  readonly role?: RedisRole;
+  /** from `redisPassword(env)`; overrides a password in the URL */
+  readonly password?: string;
+  /** shown in CLIENT LIST */
+  readonly connectionName?: string;
+  /** do not connect until the first command (or `connect()`) */
+  readonly lazyConnect?: boolean;
+}
+
+/** The ioredis options for a role (exported for BullMQ, which takes options or a connection). */
+export function redisOptionsFor(opts: CreateRedisOptions = {}): RedisOptions {
+  const role = opts.role ?? 'client';
+  const o: RedisOptions = {
+    connectionName: opts.connectionName ?? `ibkr-exec:${role}`,
+    lazyConnect: opts.lazyConnect ?? false,
+  };
+  if (opts.password !== undefined) o.password = opts.password;
+  if (role === 'worker') o.maxRetriesPerRequest = null;
+  else if (role === 'producer') o.enableOfflineQueue = false;
+  else o.maxRetriesPerRequest = 3;
+  return o;
+}
+
+/** Create an ioredis connection for `url` (redis:// or rediss://) in the given role. */
+export function createRedis(url: string, opts: CreateRedisOptions = {}): Redis {
+  return new Redis(url, redisOptionsFor(opts));
+}
+
+/**
+ * Warnings about Redis settings that break our guarantees: `maxmemory-policy` other than `noeviction`
+ * (Redis could evict outbox records, idempotency keys or the audit head) and persistence switched off.
+ * Tolerates CONFIG being disabled or renamed (managed Redis): then one warning says it could not check.
+ */
+export async function checkRedisPolicy(redis: Redis): Promise<string[]> {
+  const warnings: string[] = [];
+  try {
+    const policy = (await redis.config('GET', 'maxmemory-policy')) as string[];
+    const value = policy[1];
+    if (value !== undefined && value !== 'noeviction') {
+      warnings.push(`Redis maxmemory-policy is ${value}; set it to noeviction or keys the daemon relies on may be evicted`);
+    }
+    const aof = (await redis.config('GET', 'appendonly')) as string[];
+    const save = (await redis.config('GET', 'save')) as string[];
+    if (aof[1] === 'no' && (save[1] ?? '') === '') {
+      warnings.push('Redis persistence is off (no AOF, no RDB snapshots); a Redis restart loses the outbox and audit trail');
+    }
+  } catch (e) {
+    warnings.push(`could not read Redis configuration (${(e as Error).message}); make sure maxmemory-policy is noeviction`);
+  }
+  return warnings;
+}
+
+/** A Lua script run with EVALSHA, falling back to EVAL once when the script cache was flushed. */
+export class LuaScript {
+  readonly sha: string;
+  constructor(readonly source: string) {
+    this.sha = createHash('sha1').update(source).digest('hex');
+  }
+
+  async run(redis: Redis, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+    try {
+      return await redis.evalsha(this.sha, keys.length, ...keys, ...args);
+    } catch (e) {
+      if (!(e instanceof Error) || !e.message.includes('NOSCRIPT')) throw e;
+      return await redis.eval(this.source, keys.length, ...keys, ...args);
+    }
+  }
+}
+
+/** Epoch ms → ISO-8601 UTC with milliseconds, the `ts` format of every stream entry. */
+export const isoTs = (ms: number): string => new Date(ms).toISOString();
