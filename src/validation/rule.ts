@@ -1,0 +1,80 @@
+/**
+ * The shape of a pre-trade rule and what it sees. Pure. Invariants:
+ *  - a rule returns one `Reason` (a stable CONTRACT code and one human sentence with the numbers) or null;
+ *  - a rule whose inputs are missing (no account snapshot, no price, quantity 0) returns null: another
+ *    rule (UNKNOWN_ACCOUNT, NO_PRICE, ZERO_QUANTITY) reports the real cause, so a denial lists causes,
+ *    not consequences.
+ */
+import type {
+  AccountSnapshot,
+  AccountType,
+  ContractInfo,
+  Decimal,
+  IraPolicy,
+  Mode,
+  Quote,
+  Reason,
+  RiskLimits,
+  Signal,
+  TradingState,
+} from '../domain/types.js';
+import { isIraType } from '../domain/types.js';
+import type { Exposure } from '../sizing/exposure.js';
+
+/** One account's sized order, as the rules judge it. */
+export interface PreTradeIntent {
+  readonly signal: Signal;
+  readonly account: string;
+  /** sized quantity; 0 when sizing failed or rounded to zero */
+  readonly quantity: number;
+  /** true when the producer gave `size.quantity` (never clipped) */
+  readonly explicit: boolean;
+  /** undefined when sizing failed (see `sizingFailure`) */
+  readonly referencePrice?: Decimal;
+  /** per-unit price for cash checks; defaults to `referencePrice` */
+  readonly costPrice?: Decimal;
+  /** why sizing failed: NO_PRICE or INVALID_SIGNAL */
+  readonly sizingFailure?: Reason;
+}
+
+/** Everything the rules may consult about the world; loaded by the shell, never fetched here. */
+export interface PreTradeContext {
+  /** epoch ms */
+  readonly now: number;
+  readonly mode: Mode;
+  readonly readOnly: boolean;
+  /** account ids from IBKR_EXEC_LIVE_ACCOUNTS (used in live mode only) */
+  readonly liveAccounts: readonly string[];
+  readonly limits: RiskLimits;
+  readonly ira: IraPolicy;
+  /** effective state: the stricter of the global and the account state */
+  readonly tradingState: TradingState;
+  /** undefined when the account is not declared in the config */
+  readonly declaredType?: AccountType;
+  /** the broker lists the account among the managed accounts of this login */
+  readonly linked: boolean;
+  readonly account?: AccountSnapshot;
+  readonly quote?: Quote;
+  readonly contract?: ContractInfo;
+  /** computed from `account` for the signal's instrument; undefined without a snapshot */
+  readonly exposure?: Exposure;
+  /** initial margin per futures contract, in the instrument currency */
+  readonly futuresInitialMargin?: Decimal;
+}
+
+/** A named pre-trade check. */
+export type Rule = (intent: PreTradeIntent, ctx: PreTradeContext) => Reason | null;
+
+/** IB reports "IRA", "ROTH IRA", "TRADITIONAL IRA", …: any AccountType containing IRA is an IRA. */
+export const isBrokerIra = (brokerAccountType: string | undefined): boolean =>
+  brokerAccountType !== undefined && /IRA/i.test(brokerAccountType);
+
+/** IRA rules apply when the config declares an IRA OR the broker reports one (belt and braces). */
+export const isIraAccount = (ctx: PreTradeContext): boolean =>
+  (ctx.declaredType !== undefined && isIraType(ctx.declaredType)) || isBrokerIra(ctx.account?.brokerAccountType);
+
+/** "BUY 50 AAPL" */
+export const describeOrder = (i: PreTradeIntent): string => `${i.signal.side} ${i.quantity} ${i.signal.instrument.symbol}`;
+
+/** A ready-made reason. */
+export const reason = (code: Reason['code'], message: string): Reason => ({ code, message });
