@@ -108,6 +108,7 @@ export class AuditChainError extends Error {
 export class AuditLog {
   private head: Head | undefined;
   private queue: Promise<unknown> = Promise.resolve();
+  private counters = { appends: 0, conflicts: 0 };
 
   /** `key` is the stream (`keys.audit`); the head lives at `${key}:head`. */
   constructor(
@@ -144,6 +145,7 @@ export class AuditLog {
       const [status, value] = (await APPEND_LUA.run(this.redis, [`${this.key}:head`, this.key], [headString(head), headString(next), ...fields])) as [string, string];
       if (status === 'OK') {
         this.head = next;
+        this.counters.appends++;
         return { seq: next.seq, hash, id: value };
       }
       if (status === 'NOHEAD') {
@@ -151,9 +153,15 @@ export class AuditLog {
         throw new AuditChainError(`audit head ${this.key}:head is missing but ${this.key} has entries; run "ibkr-exec audit verify"`);
       }
       this.head = parseHead(value);
+      this.counters.conflicts++;
       if (attempt > 2) await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, attempt)));
     }
     throw new AuditChainError(`audit append to ${this.key} lost ${this.maxAttempts} races in a row`);
+  }
+
+  /** Appends done and lost races (retried) by this instance: a metric for contention. */
+  get stats(): { readonly appends: number; readonly conflicts: number } {
+    return { ...this.counters };
   }
 
   /** The newest `n` records, oldest first. */
