@@ -11,14 +11,14 @@ export const MAX_FRAME_BYTES = 16 * 1024 * 1024;
 const API_PREFIX = Buffer.from('API\0', 'latin1');
 
 /**
- * Turns one value into its wire text: bool → "1"/"0", undefined/null → "", finite numbers → decimal text,
- * NaN/±Infinity → "" (unset), strings as is. A string must not contain "\0" (it would split the field);
+ * Turns one value into its wire text: bool → "1"/"0", undefined/null → "", numbers → decimal text
+ * (±Infinity → "Infinity"/"-Infinity" as Java prints them, NaN → ""), strings as is. A string must not contain "\0" (it would split the field);
  * such characters are stripped.
  */
 export function fieldText(v: WireValue): string {
   if (v === undefined || v === null) return '';
   if (typeof v === 'boolean') return v ? '1' : '0';
-  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : '';
+  if (typeof v === 'number') return Number.isNaN(v) ? '' : String(v);
   return v.includes('\0') ? v.replaceAll('\0', '') : v;
 }
 

@@ -18,5 +18,6 @@ export {
   splitFields,
   type HandshakeResult,
 } from './framing.js';
+export { CODEC_MIN_VERSION, checkVersion } from './versions.js';
 export { decodeClientMessage, encodeClientMessage } from './client-codec.js';
 export { decodeServerMessage, encodeServerMessage } from './server-codec.js';

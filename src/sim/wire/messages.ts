@@ -413,6 +413,8 @@ export interface WireContractDetails {
   readonly minSize?: Num;
   readonly sizeIncrement?: Num;
   readonly suggestedSizeIncrement?: Num;
+  /** secType FUND and v ≥ 179 only: the 17 fund fields (fundName … fundAssetType) as wire text; missing → "". */
+  readonly fundFields?: readonly string[];
   /** v ≥ 186 */
   readonly ineligibilityReasons?: readonly { readonly id: string; readonly description: string }[];
 }
