@@ -93,15 +93,16 @@ export class TradingStateStore {
 
   /**
    * Poll every `intervalMs` (default 1000) and call `onChange` for each scope whose state changed since the
-   * previous poll (the first poll only sets the baseline). Errors go to `onError`; polling continues.
+   * previous poll; the baseline is `opts.initial` when given (so no change after it can be missed), else
+   * the first poll. Errors go to `onError`; polling continues.
    * The timer does not keep the process alive. Returns a function that stops polling.
    */
   watch(
     accounts: readonly string[],
     onChange: (change: TradingStateChange) => void,
-    opts: { intervalMs?: number; onError?: (e: unknown) => void } = {},
+    opts: { intervalMs?: number; onError?: (e: unknown) => void; initial?: TradingStateSnapshot } = {},
   ): () => void {
-    let last: TradingStateSnapshot | undefined;
+    let last: TradingStateSnapshot | undefined = opts.initial;
     let busy = false;
     const poll = async (): Promise<void> => {
       if (busy) return;

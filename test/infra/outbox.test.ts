@@ -1,0 +1,155 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { orderRefFor } from '../../src/domain/order-ref.js';
+import { Decimal, type Outcome } from '../../src/domain/types.js';
+import { OrderIdStore, Outbox, ReconcileCheckpoint, type NewOutboxRecord } from '../../src/infra/outbox.js';
+import { redisFixture } from './redis-fixture.js';
+
+const fx = redisFixture('outbox');
+const redis = fx.connect();
+const outbox = new Outbox(redis, fx.keys);
+afterAll(() => fx.cleanup());
+
+function intent(signalId: string, account: string, over: Partial<NewOutboxRecord> = {}): NewOutboxRecord {
+  return {
+    orderRef: orderRefFor(signalId, account, 'entry'),
+    signalId,
+    account,
+    leg: 'entry',
+    symbol: 'AAPL',
+    secType: 'STK',
+    currency: 'USD',
+    side: 'BUY',
+    quantity: 10,
+    price: new Decimal('190.25'),
+    multiplier: 1,
+    createdAt: 1000,
+    ...over,
+  };
+}
+
+describe('Outbox.createIntent', () => {
+  it('creates an INTENT record once and returns the existing one after', async () => {
+    const rec = intent('sig-a', 'DU1');
+    const first = await outbox.createIntent(rec);
+    expect(first.created).toBe(true);
+    const again = await outbox.createIntent({ ...rec, quantity: 999 });
+    expect(again).toMatchObject({ created: false, existing: { orderRef: rec.orderRef, quantity: 10, state: 'INTENT' } });
+    const got = await outbox.get(rec.orderRef);
+    expect(got).toMatchObject({ signalId: 'sig-a', account: 'DU1', leg: 'entry', side: 'BUY', quantity: 10, filled: 0, multiplier: 1, state: 'INTENT', createdAt: 1000, updatedAt: 1000 });
+    expect(got?.price?.toString()).toBe('190.25');
+    expect(got?.orderId).toBeUndefined();
+  });
+
+  it('has exactly one winner among 50 concurrent creators on 2 connections', async () => {
+    const other = new Outbox(fx.connect(), fx.keys);
+    const rec = intent('sig-race', 'DU2');
+    const res = await Promise.all(Array.from({ length: 50 }, (_, i) => (i % 2 ? outbox : other).createIntent({ ...rec, quantity: i + 1 })));
+    const winners = res.filter((r) => r.created);
+    expect(winners).toHaveLength(1);
+    const stored = await outbox.get(rec.orderRef);
+    expect(stored?.quantity).toBe(winners[0]?.record.quantity);
+    expect(res.every((r) => r.created || r.existing.quantity === stored?.quantity)).toBe(true);
+    expect(await outbox.listBySignal('sig-race')).toHaveLength(1);
+  });
+});
+
+describe('Outbox transitions and listings', () => {
+  it('markSending → markSent → update moves the state indexes with the record', async () => {
+    const rec = intent('sig-b', 'DU3');
+    await outbox.createIntent(rec);
+    expect((await outbox.markSending(rec.orderRef, 2000)).ok).toBe(true);
+    expect((await outbox.markSending(rec.orderRef, 2001))).toMatchObject({ ok: false, reason: 'STATE_MISMATCH', record: { state: 'SENDING' } });
+    const sent = await outbox.markSent(rec.orderRef, 1004, 2002);
+    expect(sent).toMatchObject({ ok: true, record: { state: 'SENT', orderId: 1004, updatedAt: 2002 } });
+    expect((await outbox.findByOrderId(1004))?.orderRef).toBe(rec.orderRef);
+    const acked = await outbox.update(rec.orderRef, { state: 'PARTIAL', permId: 777, filled: 4, avgFillPrice: new Decimal('190.2'), updatedAt: 2003 });
+    expect(acked).toMatchObject({ ok: true, record: { state: 'PARTIAL', permId: 777, filled: 4 } });
+    expect((await outbox.listByState(['SENT'])).map((r) => r.orderRef)).not.toContain(rec.orderRef);
+    expect((await outbox.listByState(['PARTIAL', 'FILLED'])).map((r) => r.orderRef)).toEqual([rec.orderRef]);
+  });
+
+  it('markSent after an ack stores the orderId without moving the state back', async () => {
+    const rec = intent('sig-c', 'DU3');
+    await outbox.createIntent(rec);
+    await outbox.update(rec.orderRef, { state: 'ACKED', permId: 1, updatedAt: 3000 });
+    expect(await outbox.markSent(rec.orderRef, 2001, 3001)).toMatchObject({ ok: true, record: { state: 'ACKED', orderId: 2001 } });
+  });
+
+  it('update with ifStateIn is a compare-and-set; a missing record is NOT_FOUND', async () => {
+    const rec = intent('sig-d', 'DU3');
+    await outbox.createIntent(rec);
+    await outbox.update(rec.orderRef, { state: 'FILLED', filled: 10, updatedAt: 4000 });
+    const late = await outbox.update(rec.orderRef, { state: 'ACKED', updatedAt: 4001 }, { ifStateIn: ['INTENT', 'SENDING', 'SENT'] });
+    expect(late).toMatchObject({ ok: false, reason: 'STATE_MISMATCH', record: { state: 'FILLED' } });
+    expect(await outbox.update('ix1-none', { state: 'FILLED', updatedAt: 1 })).toEqual({ ok: false, reason: 'NOT_FOUND' });
+    expect(await outbox.get('ix1-none')).toBeUndefined();
+  });
+
+  it('listWorking reserves cash for BUYs and shares for SELLs of one account, excluding finished orders', async () => {
+    const buy = intent('sig-w1', 'DU9', { quantity: 10, price: new Decimal('100.5') });
+    const fut = intent('sig-w2', 'DU9', { symbol: 'ES', secType: 'FUT', quantity: 2, price: new Decimal(6000), multiplier: 50 });
+    const sell = intent('sig-w3', 'DU9', { side: 'SELL', quantity: 7 });
+    const done = intent('sig-w4', 'DU9');
+    const otherAcct = intent('sig-w5', 'DU8');
+    for (const r of [buy, fut, sell, done, otherAcct]) await outbox.createIntent(r);
+    await outbox.update(buy.orderRef, { state: 'PARTIAL', filled: 4, updatedAt: 5 });
+    await outbox.update(done.orderRef, { state: 'CANCELLED', updatedAt: 5 });
+    const working = await outbox.listWorking('DU9');
+    const by = Object.fromEntries(working.map((w) => [w.orderRef, w]));
+    expect(Object.keys(by).sort()).toEqual([buy.orderRef, fut.orderRef, sell.orderRef].sort());
+    expect(by[buy.orderRef]).toMatchObject({ remaining: 6, side: 'BUY', symbol: 'AAPL', currency: 'USD' });
+    expect(by[buy.orderRef]?.reservedCash.toString()).toBe('603');
+    expect(by[fut.orderRef]?.reservedCash.toString()).toBe('600000');
+    expect(by[sell.orderRef]).toMatchObject({ remaining: 7, side: 'SELL' });
+    expect(by[sell.orderRef]?.reservedCash.toString()).toBe('0');
+  });
+
+  it('saves and returns a signal outcome', async () => {
+    const outcome: Outcome = {
+      signalId: 'sig-o',
+      results: [{ account: 'DU1', accountType: 'PERSONAL', decision: 'PLACED', quantity: 5, orderRef: 'ix1-x', orderId: 9, reasons: [], notes: [] }],
+    };
+    expect(await outbox.getOutcome('sig-o')).toBeUndefined();
+    await outbox.saveOutcome('sig-o', outcome);
+    expect(await outbox.getOutcome('sig-o')).toEqual(outcome);
+  });
+});
+
+describe('OrderIdStore', () => {
+  it('reserve returns max(highest + 1, min) and never goes backwards', async () => {
+    const ids = new OrderIdStore(redis, fx.keys);
+    expect(await ids.peek()).toBe(0);
+    expect(await ids.reserve(100)).toBe(100);
+    expect(await ids.reserve(1)).toBe(101); // a gateway rollback (lower nextValidId) does not lower ids
+    expect(await ids.reserve(200, 3)).toBe(200);
+    expect(await ids.peek()).toBe(202);
+    expect(await ids.reserve(0)).toBe(203);
+    expect(await ids.observe(150)).toBe(203);
+    expect(await ids.observe(500)).toBe(500);
+    expect(await ids.reserve(0)).toBe(501);
+    await expect(ids.reserve(-1)).rejects.toThrow(RangeError);
+    await expect(ids.reserve(1, 0)).rejects.toThrow(RangeError);
+  });
+
+  it('hands out disjoint increasing ranges to concurrent callers on 2 connections', async () => {
+    const a = new OrderIdStore(fx.connect(), fx.keys);
+    const b = new OrderIdStore(fx.connect(), fx.keys);
+    const start = (await a.peek()) + 1;
+    const firsts = await Promise.all(Array.from({ length: 100 }, (_, i) => (i % 2 ? a : b).reserve(1, i % 3 === 0 ? 2 : 1)));
+    const all = firsts.flatMap((f, i) => (i % 3 === 0 ? [f, f + 1] : [f]));
+    expect(new Set(all).size).toBe(all.length);
+    expect(Math.min(...all)).toBe(start);
+    expect(Math.max(...all)).toBe(start + all.length - 1);
+    expect(await a.peek()).toBe(start + all.length - 1);
+  });
+});
+
+describe('ReconcileCheckpoint', () => {
+  it('only moves forward', async () => {
+    const cp = new ReconcileCheckpoint(redis, fx.keys);
+    expect(await cp.get()).toBeUndefined();
+    expect(await cp.advance(1_764_000_000_000)).toBe(1_764_000_000_000);
+    expect(await cp.advance(1_700_000_000_000)).toBe(1_764_000_000_000);
+    expect(await cp.get()).toBe(1_764_000_000_000);
+  });
+});
