@@ -42,28 +42,37 @@ export function createRedis(url: string, opts: CreateRedisOptions = {}): Redis {
   return new Redis(url, redisOptionsFor(opts));
 }
 
+/** The Redis settings `checkRedisPolicy` looks at (CONFIG GET values). */
+export interface RedisPolicySettings {
+  readonly maxmemoryPolicy?: string;
+  readonly appendonly?: string;
+  readonly save?: string;
+}
+
+/** Warnings for the given settings (pure): eviction other than noeviction; no persistence at all. */
+export function policyWarnings(s: RedisPolicySettings): string[] {
+  const warnings: string[] = [];
+  if (s.maxmemoryPolicy !== undefined && s.maxmemoryPolicy !== 'noeviction') {
+    warnings.push(`Redis maxmemory-policy is ${s.maxmemoryPolicy}; set it to noeviction or keys the daemon relies on may be evicted`);
+  }
+  if (s.appendonly === 'no' && (s.save ?? '').trim() === '') {
+    warnings.push('Redis persistence is off (no AOF, no RDB snapshots); a Redis restart loses the outbox and audit trail');
+  }
+  return warnings;
+}
+
 /**
  * Warnings about Redis settings that break our guarantees: `maxmemory-policy` other than `noeviction`
  * (Redis could evict outbox records, idempotency keys or the audit head) and persistence switched off.
- * Tolerates CONFIG being disabled or renamed (managed Redis): then one warning says it could not check.
+ * Tolerates CONFIG being disabled or renamed (managed Redis, ACL): then one warning says it could not check.
  */
 export async function checkRedisPolicy(redis: Redis): Promise<string[]> {
-  const warnings: string[] = [];
   try {
-    const policy = (await redis.config('GET', 'maxmemory-policy')) as string[];
-    const value = policy[1];
-    if (value !== undefined && value !== 'noeviction') {
-      warnings.push(`Redis maxmemory-policy is ${value}; set it to noeviction or keys the daemon relies on may be evicted`);
-    }
-    const aof = (await redis.config('GET', 'appendonly')) as string[];
-    const save = (await redis.config('GET', 'save')) as string[];
-    if (aof[1] === 'no' && (save[1] ?? '') === '') {
-      warnings.push('Redis persistence is off (no AOF, no RDB snapshots); a Redis restart loses the outbox and audit trail');
-    }
+    const get = async (name: string): Promise<string | undefined> => ((await redis.config('GET', name)) as string[])[1];
+    return policyWarnings({ maxmemoryPolicy: await get('maxmemory-policy'), appendonly: await get('appendonly'), save: await get('save') });
   } catch (e) {
-    warnings.push(`could not read Redis configuration (${(e as Error).message}); make sure maxmemory-policy is noeviction`);
+    return [`could not read the Redis configuration (${(e as Error).message.split('\n')[0]}); make sure maxmemory-policy is noeviction`];
   }
-  return warnings;
 }
 
 /** A Lua script run with EVALSHA, falling back to EVAL once when the script cache was flushed. */
