@@ -107,6 +107,8 @@ export interface FillReport {
   readonly time: string;
   readonly commission?: Decimal;
   readonly commissionCurrency?: string;
+  /** set on a correction: the execId (same base, older revision) this fill replaces */
+  readonly replacesExecId?: string;
 }
 
 export interface OrderStatusUpdate {

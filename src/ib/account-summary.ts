@@ -1,0 +1,89 @@
+/**
+ * Pure aggregation of `accountSummary` rows (reqAccountSummary group "All") into one
+ * `BrokerAccountSummary` PER ACCOUNT — never collapsed into the first account.
+ *
+ * Row shapes (IB): plain tags come once per account with the base currency, e.g.
+ * (DU1, NetLiquidation, "150000", "USD"); `$LEDGER:ALL` adds per-currency rows such as
+ * (DU1, CashBalance, "1000", "EUR") and (DU1, CashBalance, "51000", "BASE").
+ */
+import type { Decimal } from '../domain/types.js';
+import type { BrokerAccountSummary } from '../execution/broker-port.js';
+import { decOrUndefined } from './ib-mapping.js';
+
+/** Tags requested (plus `$LEDGER:ALL` for per-currency cash). */
+export const SUMMARY_TAGS = [
+  'AccountType',
+  'NetLiquidation',
+  'TotalCashValue',
+  'SettledCash',
+  'AvailableFunds',
+  'BuyingPower',
+  'ExcessLiquidity',
+  'InitMarginReq',
+  'MaintMarginReq',
+  'GrossPositionValue',
+  '$LEDGER:ALL',
+] as const;
+
+export interface SummaryRow {
+  readonly account: string;
+  readonly tag: string;
+  readonly value: string;
+  readonly currency: string;
+}
+
+const FIELD: Readonly<Record<string, keyof BrokerAccountSummary>> = {
+  NetLiquidation: 'netLiquidation',
+  TotalCashValue: 'totalCashValue',
+  SettledCash: 'settledCash',
+  AvailableFunds: 'availableFunds',
+  BuyingPower: 'buyingPower',
+  ExcessLiquidity: 'excessLiquidity',
+  InitMarginReq: 'initMarginReq',
+  MaintMarginReq: 'maintMarginReq',
+  GrossPositionValue: 'grossPositionValue',
+};
+
+/** Group rows by account, in first-seen account order. */
+export function summariesFromRows(rows: readonly SummaryRow[]): BrokerAccountSummary[] {
+  const byAccount = new Map<string, SummaryRow[]>();
+  for (const r of rows) {
+    const list = byAccount.get(r.account) ?? [];
+    list.push(r);
+    byAccount.set(r.account, list);
+  }
+  return [...byAccount.entries()].map(([account, list]) => summaryOf(account, list));
+}
+
+function summaryOf(account: string, rows: readonly SummaryRow[]): BrokerAccountSummary {
+  const fields: Record<string, Decimal> = {};
+  const cashByCurrency: Record<string, Decimal> = {};
+  let accountType: string | undefined;
+  let base: string | undefined;
+  for (const r of rows) {
+    if (r.tag === 'AccountType') {
+      accountType = r.value;
+      continue;
+    }
+    if (r.tag === 'CashBalance' && r.currency && r.currency !== 'BASE') {
+      const d = decOrUndefined(r.value);
+      if (d !== undefined) cashByCurrency[r.currency] = d;
+      continue;
+    }
+    const f = FIELD[r.tag];
+    // a plain tag comes with the base currency; a $LEDGER duplicate comes per currency — keep the base one
+    if (f === undefined || (fields[f] !== undefined && r.currency !== base)) continue;
+    const d = decOrUndefined(r.value);
+    if (d === undefined) continue;
+    fields[f] = d;
+    if (r.tag === 'NetLiquidation' && r.currency && r.currency !== 'BASE') base ??= r.currency;
+  }
+  base ??= rows.find((r) => r.currency && r.currency !== 'BASE')?.currency ?? 'USD';
+  return {
+    account,
+    ...(accountType !== undefined ? { accountType } : {}),
+    baseCurrency: base,
+    ...fields,
+    cashByCurrency,
+  };
+}

@@ -1,0 +1,137 @@
+/**
+ * Pure connection state machine of the IB session: (state, event) → (state, actions). The shell
+ * (`ib-connection.ts`) feeds socket and IB-code events and performs the actions; nothing here touches a
+ * socket or a timer, so every transition is unit-tested.
+ *
+ * Rules (ib-operations.md §1.5):
+ *  - a fresh session (socket up, nextValidId + managed accounts in) is NOT ready for orders until a
+ *    reconciliation pass ran: state CONNECTING, reason "reconciling";
+ *  - 1100 / 2110 → CONNECTIVITY_LOST (socket stays up, orders blocked);
+ *  - 1101 / 1102 while lost → still CONNECTIVITY_LOST ("restored, reconciling") + a reconciliation pass;
+ *    CONNECTED only when that pass completes (and no new 1100 arrived meanwhile);
+ *  - 326 (client id in use) → DISCONNECTED with the reason; the shell retries slowly, never with another id;
+ *  - a socket close → DISCONNECTED; the shell reconnects with backoff.
+ */
+import type { ConnectionStatus } from '../execution/broker-port.js';
+
+export type Phase = 'down' | 'connecting' | 'reconciling' | 'ready' | 'lost' | 'restoredReconciling' | 'stopped';
+
+export interface ConnState {
+  readonly phase: Phase;
+  readonly status: ConnectionStatus;
+  /** the last close was caused by 326: retry slowly */
+  readonly clientIdInUse: boolean;
+  /** reconciliation passes started so far (a pass result is accepted only for the newest one) */
+  readonly reconcileSeq: number;
+}
+
+export type ConnEvent =
+  | { readonly type: 'connecting' }
+  | { readonly type: 'sessionReady' }
+  | { readonly type: 'reconciled'; readonly seq: number }
+  | { readonly type: 'reconcileFailed'; readonly seq: number; readonly reason: string }
+  | { readonly type: 'code'; readonly code: number; readonly message: string }
+  | { readonly type: 'socketClosed'; readonly reason: string }
+  | { readonly type: 'stopped' };
+
+export type ConnAction =
+  | { readonly type: 'reconcile'; readonly seq: number; readonly why: 'session' | 'restored' }
+  | { readonly type: 'scheduleReconnect'; readonly slow: boolean };
+
+export interface Transition {
+  readonly state: ConnState;
+  readonly actions: readonly ConnAction[];
+}
+
+export const initialConnState = (now: number): ConnState => ({
+  phase: 'down',
+  status: { state: 'DISCONNECTED', since: now, reason: 'not connected yet' },
+  clientIdInUse: false,
+  reconcileSeq: 0,
+});
+
+const st = (s: ConnectionStatus['state'], now: number, reason?: string, code?: number): ConnectionStatus => ({
+  state: s,
+  since: now,
+  ...(reason !== undefined ? { reason } : {}),
+  ...(code !== undefined ? { code } : {}),
+});
+
+/** The transition function. `now` is epoch ms (the `since` of a new status). */
+export function reduceConn(s: ConnState, e: ConnEvent, now: number): Transition {
+  const same: Transition = { state: s, actions: [] };
+  if (s.phase === 'stopped' && e.type !== 'connecting') return same;
+  switch (e.type) {
+    case 'connecting':
+      return { state: { ...s, phase: 'connecting', status: st('CONNECTING', now, 'connecting') }, actions: [] };
+    case 'sessionReady': {
+      const seq = s.reconcileSeq + 1;
+      return {
+        state: { ...s, phase: 'reconciling', clientIdInUse: false, reconcileSeq: seq, status: st('CONNECTING', now, 'session up, reconciling') },
+        actions: [{ type: 'reconcile', seq, why: 'session' }],
+      };
+    }
+    case 'reconciled':
+      if (e.seq !== s.reconcileSeq || (s.phase !== 'reconciling' && s.phase !== 'restoredReconciling')) return same;
+      return { state: { ...s, phase: 'ready', status: st('CONNECTED', now) }, actions: [] };
+    case 'reconcileFailed':
+      if (e.seq !== s.reconcileSeq || (s.phase !== 'reconciling' && s.phase !== 'restoredReconciling')) return same;
+      return retryReconcile(s, now, e.reason);
+    case 'code':
+      return onCode(s, e.code, e.message, now);
+    case 'socketClosed': {
+      if (s.phase === 'down') return same;
+      const reason = s.clientIdInUse ? (s.status.reason ?? e.reason) : e.reason;
+      const code = s.clientIdInUse ? 326 : undefined;
+      return {
+        state: { ...s, phase: 'down', status: st('DISCONNECTED', now, reason, code) },
+        actions: [{ type: 'scheduleReconnect', slow: s.clientIdInUse }],
+      };
+    }
+    case 'stopped':
+      return { state: { ...s, phase: 'stopped', status: st('DISCONNECTED', now, 'disconnect() called') }, actions: [] };
+  }
+}
+
+function retryReconcile(s: ConnState, now: number, reason: string): Transition {
+  const seq = s.reconcileSeq + 1;
+  const lost = s.phase === 'restoredReconciling';
+  return {
+    state: {
+      ...s,
+      reconcileSeq: seq,
+      status: st(lost ? 'CONNECTIVITY_LOST' : 'CONNECTING', now, `reconciliation failed (${reason}), retrying`, s.status.code),
+    },
+    actions: [{ type: 'reconcile', seq, why: lost ? 'restored' : 'session' }],
+  };
+}
+
+function onCode(s: ConnState, code: number, message: string, now: number): Transition {
+  const up = s.phase === 'reconciling' || s.phase === 'ready' || s.phase === 'lost' || s.phase === 'restoredReconciling';
+  if ((code === 1100 || code === 2110) && up) {
+    if (s.phase === 'lost') return { state: s, actions: [] }; // IB floods 1100s: keep the first
+    return { state: { ...s, phase: 'lost', status: st('CONNECTIVITY_LOST', now, message, code) }, actions: [] };
+  }
+  if ((code === 1101 || code === 1102) && (s.phase === 'lost' || s.phase === 'restoredReconciling')) {
+    const seq = s.reconcileSeq + 1;
+    return {
+      state: {
+        ...s,
+        phase: 'restoredReconciling',
+        reconcileSeq: seq,
+        status: st('CONNECTIVITY_LOST', now, `connectivity restored (${code}), reconciling`, code),
+      },
+      actions: [{ type: 'reconcile', seq, why: 'restored' }],
+    };
+  }
+  if (code === 326) {
+    return {
+      state: { ...s, clientIdInUse: true, status: st('DISCONNECTED', now, `client id already in use: ${message}`, 326) },
+      actions: [],
+    };
+  }
+  return { state: s, actions: [] };
+}
+
+/** Orders may be sent only in phase `ready`. */
+export const isReady = (s: ConnState): boolean => s.phase === 'ready';

@@ -1,0 +1,306 @@
+/**
+ * Read-only queries over the IB session: accounts, summaries (every account, never collapsed), positions
+ * (every account), contract details (cached), quotes (snapshot, delayed fallback, staleness), historical
+ * bars (paced), shortable shares (generic tick 236) and borrow fee (FEE_RATE history).
+ *
+ * Pitfalls handled here:
+ *  - reqPositions / reqAllOpenOrders / reqCompletedOrders have no request id: one at a time (a lock each).
+ *  - quotes: 354 / 10168 ("not subscribed") switch the session to market data type 3 (delayed; IB still
+ *    sends live data where subscribed) and retry once; 10167 only marks the quote delayed.
+ *  - market-data lines are a budget (`LineBudget`): a quote or shortable request holds one line while open.
+ */
+import type { Contract } from '@stoqey/ib';
+import { EventName } from '@stoqey/ib';
+import type { Clock } from '../domain/clock.js';
+import { Decimal } from '../domain/types.js';
+import type { ContractInfo, Instrument, PositionSnapshot, Quote } from '../domain/types.js';
+import { BrokerError } from '../execution/broker-port.js';
+import type { Bar, BrokerAccountSummary, HistoryRequest } from '../execution/broker-port.js';
+import { SUMMARY_TAGS, summariesFromRows } from './account-summary.js';
+import type { SummaryRow } from './account-summary.js';
+import type { IbConnection } from './ib-connection.js';
+import { contractInfoFromWire, decOrUndefined, instrumentFromWire, instrumentKey, qty, toWireContract } from './ib-mapping.js';
+import { all, on, runRequest } from './ib-requests.js';
+import type { WireContract, WireContractDetails } from './ib-wire.js';
+import { Mutex } from './mutex.js';
+import { HistoricalPacer, LineBudget } from './pacing.js';
+
+export interface IbQueryOptions {
+  /** default per-request timeout (15 s) */
+  readonly timeoutMs?: number;
+  /** quote snapshot wait (5 s) */
+  readonly quoteTimeoutMs?: number;
+  /** a quote whose newest tick is older than this is stale (10 s) */
+  readonly quoteFreshMs?: number;
+  /** concurrent market-data lines we allow ourselves (90 of IB's 100) */
+  readonly marketDataLines?: number;
+  readonly historicalPacer?: HistoricalPacer;
+}
+
+const TICK = { BID: 1, ASK: 2, LAST: 4, CLOSE: 9, D_BID: 66, D_ASK: 67, D_LAST: 68, D_CLOSE: 75, SHORTABLE_SHARES: 89 } as const;
+
+const asContract = (c: WireContract): Contract => c as unknown as Contract;
+
+export class IbQueries {
+  private readonly contractCache = new Map<string, Promise<ContractInfo>>();
+  private readonly positionsLock = new Mutex();
+  private readonly summaryLock = new Mutex();
+  private readonly lines: LineBudget;
+  private readonly lineWaiters: (() => void)[] = [];
+  private readonly hist: HistoricalPacer;
+  private readonly timeoutMs: number;
+  /** market data type in force for the current session (1 live, 3 delayed) */
+  private mdType = 1;
+
+  constructor(
+    private readonly conn: IbConnection,
+    private readonly clock: Clock,
+    private readonly o: IbQueryOptions = {},
+  ) {
+    this.lines = new LineBudget(o.marketDataLines ?? 90);
+    this.hist = o.historicalPacer ?? new HistoricalPacer();
+    this.timeoutMs = o.timeoutMs ?? 15_000;
+    conn.hub.on('sessionEnded', () => {
+      this.mdType = 1;
+    });
+  }
+
+  /** Every summary tag for EVERY linked account (group "All"), one entry per account. */
+  accountSummaries(): Promise<BrokerAccountSummary[]> {
+    return this.summaryLock.run(() => {
+      const reqId = this.conn.nextReqId();
+      const rows: SummaryRow[] = [];
+      return runRequest(this.conn, {
+        name: 'account summary',
+        timeoutMs: this.timeoutMs,
+        reqId,
+        listen: (done) =>
+          all(
+            on(this.conn, EventName.accountSummary, (id: number, account: string, tag: string, value: string, currency: string) => {
+              if (id === reqId) rows.push({ account, tag, value, currency });
+            }),
+            on(this.conn, EventName.accountSummaryEnd, (id: number) => {
+              if (id === reqId) done(summariesFromRows(rows));
+            }),
+          ),
+        send: (api) => api.reqAccountSummary(reqId, 'All', SUMMARY_TAGS.join(',')),
+        cancel: (api) => api.cancelAccountSummary(reqId),
+      });
+    });
+  }
+
+  /** Positions of every account (zero positions dropped). */
+  positions(): Promise<PositionSnapshot[]> {
+    return this.positionsLock.run(() => {
+      const out: PositionSnapshot[] = [];
+      return runRequest(this.conn, {
+        name: 'positions',
+        timeoutMs: this.timeoutMs,
+        listen: (done) =>
+          all(
+            on(this.conn, EventName.position, (account: string, c: WireContract, pos: number, avgCost?: number) => {
+              const quantity = qty(pos);
+              if (quantity === 0) return;
+              const i = instrumentFromWire(c);
+              out.push({
+                account,
+                symbol: i.symbol,
+                secType: i.secType,
+                currency: i.currency,
+                ...(i.conId ? { conId: i.conId } : {}),
+                quantity,
+                avgCost: decOrUndefined(avgCost) ?? new Decimal(0),
+              });
+            }),
+            on(this.conn, EventName.positionEnd, () => done(out)),
+          ),
+        send: (api) => api.reqPositions(),
+        cancel: (api) => api.cancelPositions(),
+      });
+    });
+  }
+
+  /** Contract details (cached per instrument; failures are not cached). Error 200 → BrokerError code 200. */
+  contractDetails(instrument: Instrument): Promise<ContractInfo> {
+    const key = instrumentKey(instrument);
+    const hit = this.contractCache.get(key);
+    if (hit) return hit;
+    const p = this.fetchContractDetails(instrument);
+    this.contractCache.set(key, p);
+    p.catch(() => this.contractCache.delete(key));
+    return p;
+  }
+
+  private fetchContractDetails(instrument: Instrument): Promise<ContractInfo> {
+    const reqId = this.conn.nextReqId();
+    const found: WireContractDetails[] = [];
+    const name = `contract details for ${instrument.symbol} ${instrument.secType}`;
+    return runRequest(this.conn, {
+      name,
+      timeoutMs: this.timeoutMs,
+      reqId,
+      listen: (done, fail) =>
+        all(
+          on(this.conn, EventName.contractDetails, (id: number, d: WireContractDetails) => {
+            if (id === reqId) found.push(d);
+          }),
+          on(this.conn, EventName.contractDetailsEnd, (id: number) => {
+            if (id !== reqId) return;
+            const best = found.find((d) => !instrument.primaryExchange || d.contract.primaryExch === instrument.primaryExchange) ?? found[0];
+            if (best) done(contractInfoFromWire(best));
+            else fail(new BrokerError(`${name} failed: no security definition found`, 'orderRejected', 200));
+          }),
+        ),
+      send: (api) => api.reqContractDetails(reqId, asContract(toWireContract(instrument))),
+    });
+  }
+
+  /**
+   * A quote snapshot. Delayed data (type 3/4, or after 354/10167) sets `delayed`; a quote without any
+   * bid/ask/last tick, or whose newest tick is older than `quoteFreshMs`, is `stale`.
+   */
+  async quote(instrument: Instrument): Promise<Quote> {
+    await this.acquireLine();
+    try {
+      return await this.snapshot(instrument, true);
+    } finally {
+      this.releaseLine();
+    }
+  }
+
+  private snapshot(instrument: Instrument, mayFallBack: boolean): Promise<Quote> {
+    const reqId = this.conn.nextReqId();
+    const px: { bid?: Decimal; ask?: Decimal; last?: Decimal; close?: Decimal } = {};
+    let delayed = this.mdType >= 3;
+    let newest = 0;
+    let fallback = false;
+    const build = (): Quote => {
+      const now = this.clock.now();
+      const live = px.bid !== undefined || px.ask !== undefined || px.last !== undefined;
+      return { ...px, delayed, stale: !live || now - newest > (this.o.quoteFreshMs ?? 10_000), ts: newest || now };
+    };
+    const onPrice = (field: number, value: number): void => {
+      const d = value > 0 ? decOrUndefined(value) : undefined;
+      if (d === undefined) return;
+      const map: Record<number, keyof typeof px> = { [TICK.BID]: 'bid', [TICK.ASK]: 'ask', [TICK.LAST]: 'last', [TICK.CLOSE]: 'close',
+        [TICK.D_BID]: 'bid', [TICK.D_ASK]: 'ask', [TICK.D_LAST]: 'last', [TICK.D_CLOSE]: 'close' };
+      const k = map[field];
+      if (!k) return;
+      px[k] = d;
+      if (field >= 66) delayed = true;
+      newest = this.clock.now();
+    };
+    const run = runRequest<Quote>(this.conn, {
+      name: `quote ${instrument.symbol}`,
+      timeoutMs: this.o.quoteTimeoutMs ?? 5_000,
+      reqId,
+      listen: (done) =>
+        all(
+          on(this.conn, EventName.tickPrice, (id: number, field: number, value: number) => {
+            if (id === reqId) onPrice(field, value);
+          }),
+          on(this.conn, EventName.marketDataType, (id: number, type: number) => {
+            if (id === reqId && type >= 3) delayed = true;
+          }),
+          on(this.conn, EventName.tickSnapshotEnd, (id: number) => {
+            if (id === reqId) done(build());
+          }),
+        ),
+      send: (api) => api.reqMktData(reqId, asContract(toWireContract(instrument)), '', true, false),
+      cancel: (api) => api.cancelMktData(reqId),
+      onError: (code) => {
+        if (code === 10167) {
+          delayed = true;
+          return 'ignore';
+        }
+        if (code === 354 && mayFallBack && this.mdType < 3) {
+          fallback = true;
+          return new BrokerError('fall back to delayed data', 'retryable', code);
+        }
+        return undefined;
+      },
+      onTimeout: build,
+    });
+    return run.catch(async (e: unknown) => {
+      if (!fallback) throw e;
+      this.mdType = 3;
+      await this.conn.send('data', (api) => api.reqMarketDataType(3));
+      return this.snapshot(instrument, false);
+    });
+  }
+
+  /** Shares available to borrow (generic tick 236 → tick 89), or undefined when IB sends none in time. */
+  async shortableShares(instrument: Instrument, timeoutMs = 4_000): Promise<number | undefined> {
+    await this.acquireLine();
+    const reqId = this.conn.nextReqId();
+    try {
+      return await runRequest<number | undefined>(this.conn, {
+        name: `shortable shares ${instrument.symbol}`,
+        timeoutMs,
+        reqId,
+        listen: (done) => {
+          const got = (id: number, field: number, value: number): void => {
+            if (id === reqId && field === TICK.SHORTABLE_SHARES && Number.isFinite(value)) done(Math.max(0, Math.trunc(value)));
+          };
+          return all(on(this.conn, EventName.tickSize, got), on(this.conn, EventName.tickGeneric, got));
+        },
+        send: (api) => api.reqMktData(reqId, asContract(toWireContract(instrument)), '236', false, false),
+        cancel: (api) => api.cancelMktData(reqId),
+        onError: (code) => (code === 10167 || code === 10090 ? 'ignore' : undefined),
+        onTimeout: () => undefined,
+      });
+    } finally {
+      this.releaseLine();
+    }
+  }
+
+  /** Historical bars, paced (≤ 60 / 10 min, no identical request within 15 s, ≤ 5 per contract / 2 s). */
+  async historicalBars(instrument: Instrument, r: HistoryRequest): Promise<Bar[]> {
+    const contractKey = `${instrumentKey(instrument)}|${r.whatToShow}`;
+    const key = `${contractKey}|${r.endDateTime ?? ''}|${r.duration}|${r.barSize}|${r.useRth ?? true}`;
+    for (let wait = this.hist.waitMs(key, contractKey, this.clock.now()); wait > 0; wait = this.hist.waitMs(key, contractKey, this.clock.now())) {
+      await new Promise((res) => setTimeout(res, wait));
+    }
+    this.hist.record(key, contractKey, this.clock.now());
+    const reqId = this.conn.nextReqId();
+    const bars: Bar[] = [];
+    return runRequest(this.conn, {
+      name: `history ${instrument.symbol} ${r.duration} ${r.barSize}`,
+      timeoutMs: Math.max(this.timeoutMs, 30_000),
+      reqId,
+      listen: (done) =>
+        on(this.conn, EventName.historicalData,
+          (id: number, time: string, open: number, high: number, low: number, close: number, volume: number, count: number | undefined, wap: number) => {
+            if (id !== reqId) return;
+            if (time.startsWith('finished')) return done(bars);
+            const d = (v: number): Decimal => decOrUndefined(v) ?? new Decimal(0);
+            const w = decOrUndefined(wap);
+            bars.push({ time, open: d(open), high: d(high), low: d(low), close: d(close), volume: d(volume),
+              ...(w !== undefined && w.gte(0) ? { wap: w } : {}), ...(count !== undefined && count >= 0 ? { count } : {}) });
+          }),
+      send: (api) =>
+        api.reqHistoricalData(reqId, asContract(toWireContract(instrument)), r.endDateTime ?? '', r.duration,
+          r.barSize as Parameters<typeof api.reqHistoricalData>[4], r.whatToShow as Parameters<typeof api.reqHistoricalData>[5],
+          r.useRth === false ? 0 : 1, 1, false),
+    });
+  }
+
+  /** Latest borrow fee rate in percent per year (FEE_RATE history, last daily bar's close), if any. */
+  async borrowFee(instrument: Instrument): Promise<Decimal | undefined> {
+    const bars = await this.historicalBars(instrument, { barSize: '1 day', duration: '5 D', whatToShow: 'FEE_RATE', useRth: false });
+    return bars.at(-1)?.close;
+  }
+
+  private acquireLine(): Promise<void> {
+    if (this.lines.tryAcquire()) return Promise.resolve();
+    return new Promise((resolve) => this.lineWaiters.push(() => {
+      this.lines.tryAcquire();
+      resolve();
+    }));
+  }
+
+  private releaseLine(): void {
+    this.lines.release();
+    this.lineWaiters.shift()?.();
+  }
+}
