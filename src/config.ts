@@ -8,7 +8,7 @@
  *   Exit code 2 on `ConfigError` is the CLI's job.
  * - The returned `Config` is deeply frozen.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import {
@@ -19,7 +19,11 @@ import {
   type Mode,
   type RiskLimits,
 } from './domain/types.js';
-import { FieldReader, deepFreeze } from './infra/field-reader.js';
+import { ConfigError, FieldReader, deepFreeze } from './infra/field-reader.js';
+import { maskAccount, redactRedisUrl, type Env } from './infra/secrets.js';
+
+export { ConfigError } from './infra/field-reader.js';
+export { liveAccountsFromEnv, maskAccount, redisPassword, redactRedisUrl } from './infra/secrets.js';
 
 export interface IbConfig {
   readonly host: string;
@@ -69,19 +73,11 @@ export interface Config {
   readonly execution: ExecutionConfig;
 }
 
-export type Env = Readonly<Record<string, string | undefined>>;
+export type { Env } from './infra/secrets.js';
 
 export type ParseResult =
   | { readonly ok: true; readonly config: Config; readonly warnings: readonly string[] }
   | { readonly ok: false; readonly errors: readonly string[] };
-
-/** Invalid configuration or secret setup; `errors` has one sentence per bad field. CLI: exit code 2. */
-export class ConfigError extends Error {
-  constructor(readonly errors: readonly string[]) {
-    super(`invalid configuration: ${errors.join('; ')}`);
-    this.name = 'ConfigError';
-  }
-}
 
 /** The default household of CONTRACT §2 (also `examples/config.json`), used when no file is given. */
 export const DEFAULT_CONFIG_INPUT = {
@@ -323,55 +319,13 @@ export function loadConfig(opts: LoadConfigOptions): Config {
 }
 
 /**
- * Live account ids from `IBKR_EXEC_LIVE_ACCOUNTS` (comma list; blanks dropped, duplicates removed).
- * Empty when unset. Live mode trades only when this lists exactly the live accounts (CONTRACT §2).
- */
-export function liveAccountsFromEnv(env: Env): readonly string[] {
-  const v = env.IBKR_EXEC_LIVE_ACCOUNTS ?? '';
-  return Object.freeze([...new Set(v.split(',').map((s) => s.trim()).filter((s) => s !== ''))]);
-}
-
-/**
- * The Redis password from the environment: `REDIS_PASSWORD`, or the contents of `REDIS_PASSWORD_FILE`
- * (trailing newline removed), which must be a regular file with no group/other permission bits (0600 or
- * 0400). Both set → ConfigError. Neither → undefined (a password may still come in REDIS_URL).
- */
-export function redisPassword(env: Env): string | undefined {
-  const direct = env.REDIS_PASSWORD;
-  const file = envValue(env, 'REDIS_PASSWORD_FILE');
-  if (direct !== undefined && direct !== '' && file !== undefined) {
-    throw new ConfigError(['REDIS_PASSWORD and REDIS_PASSWORD_FILE are both set; use one']);
-  }
-  if (file === undefined) return direct === '' ? undefined : direct;
-  let st;
-  try {
-    st = statSync(file);
-  } catch (e) {
-    throw new ConfigError([`REDIS_PASSWORD_FILE: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? String(e)})`]);
-  }
-  if (!st.isFile()) throw new ConfigError([`REDIS_PASSWORD_FILE: ${file} is not a regular file`]);
-  if ((st.mode & 0o077) !== 0) {
-    const m = (st.mode & 0o777).toString(8).padStart(4, '0');
-    throw new ConfigError([`REDIS_PASSWORD_FILE: ${file} has mode ${m}; it must be readable by its owner only (chmod 600)`]);
-  }
-  const pw = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
-  if (pw === '') throw new ConfigError([`REDIS_PASSWORD_FILE: ${file} is empty`]);
-  return pw;
-}
-
-/** Mask an account id to its last 4 characters: `DU1000001` → `*****0001`. */
-export const maskAccount = (id: string): string => (id.length <= 4 ? id : '*'.repeat(id.length - 4) + id.slice(-4));
-
-/**
  * A plain, JSON-safe copy for logging: any password in `redis.url` replaced by `***`, Decimals as strings,
  * and account ids masked to the last 4 characters when `maskAccounts` (default: true in live mode).
  */
 export function redactConfig(config: Config, opts: { maskAccounts?: boolean } = {}): Record<string, unknown> {
   const mask = opts.maskAccounts ?? config.mode === 'live';
   const plain = JSON.parse(JSON.stringify(config)) as Record<string, unknown> & { redis: { url: string } };
-  plain.redis.url = config.redis.url
-    .replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@')
-    .replace(/([?&]password=)[^&]*/, '$1***');
+  plain.redis.url = redactRedisUrl(config.redis.url);
   if (mask) plain.accounts = config.accounts.map((a) => ({ ...a, id: maskAccount(a.id) }));
   return plain;
 }

@@ -6,6 +6,14 @@
  */
 import { Decimal } from '../domain/types.js';
 
+/** Invalid configuration or secret setup; `errors` has one sentence per bad field. CLI: exit code 2. */
+export class ConfigError extends Error {
+  constructor(readonly errors: readonly string[]) {
+    super(`invalid configuration: ${errors.join('; ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
 /** Render a received value for an error message: JSON-ish, truncated, never multi-line. */
 export function describeValue(v: unknown): string {
   if (v === undefined) return 'nothing';
