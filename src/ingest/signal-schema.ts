@@ -116,7 +116,9 @@ export const SIZE_KINDS = ['quantity', 'notional', 'equityPercent', 'riskPercent
 /** The raw size object; "exactly one kind" is checked here, kind-vs-side in parse-signal. */
 export const sizeSchema = z
   .strictObject({
-    quantity: z.int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
+    quantity: z
+      .int({ error: (i) => `expected a positive whole number, received ${describeValue(i.input)}` })
+      .positive().max(Number.MAX_SAFE_INTEGER).optional(),
     notional: decimalField().optional(),
     equityPercent: decimalField(PERCENT).optional(),
     riskPercent: decimalField(PERCENT).optional(),
@@ -159,7 +161,10 @@ export const bracketSchema = z.strictObject({
 export const accountsSchema = z.union(
   [
     z.literal('ALL'),
-    z.array(z.string().regex(/^[A-Za-z0-9._-]{1,32}$/, { error: (i) => `expected an account id, received ${describeValue(i.input)}` })).min(1).refine((ids) => new Set(ids).size === ids.length, { error: 'expected distinct account ids, received a duplicate' }),
+    z
+      .array(z.string().regex(/^[A-Za-z0-9._-]{1,32}$/, { error: (i) => `expected an account id, received ${describeValue(i.input)}` }))
+      .min(1, { error: 'expected at least one account id' })
+      .refine((ids) => new Set(ids).size === ids.length, { error: 'expected distinct account ids, received a duplicate' }),
     z.strictObject({ types: z.array(z.enum(ACCOUNT_TYPES)).min(1) }),
   ],
   {
