@@ -4,26 +4,31 @@
  * It is the source of truth for "was this already sent?"; BullMQ redelivery and stalls are harmless
  * because a second `createIntent` for the same orderRef returns the existing record.
  *
- * States: `INTENT` (decided; nothing sent) → `SENDING` (placeOrders called: it may be at the broker) →
- * `SENT` (handed to the socket, orderId known) → `ACKED` → `PARTIAL` → `FILLED`; or `CANCELLED`,
- * `REJECTED`, `UNRESOLVED` (no answer in time; reconciliation settles it). Which transitions are legal is the
- * order state machine's business (src/execution); this store offers compare-and-set via `ifStateIn`.
+ * States are the domain's `OrderState` (src/domain/order-state.ts): `INTENT` (decided, written before the
+ * send; after a crash it may or may not be at the broker — resolve by orderRef before re-sending) →
+ * `SUBMITTED` (`markSent`: handed to the socket, orderId and sentAt known) → `ACCEPTED` → … Which
+ * transitions are legal is `applyOrderEvent`'s business; this store applies them atomically, with a
+ * compare-and-set (`ifStateIn: [from]`) so two writers (live events vs reconciliation) cannot both win.
  * Index sets per state and per signal are kept in the same scripts, so listings never disagree with records.
  *
  * Records are never expired: the idempotency of a signal id must outlive any BullMQ retention.
  */
 import type { Redis } from 'ioredis';
 import { Decimal, type LegName, type Outcome, type SecType, type Side, type WorkingOrder } from '../domain/types.js';
+import { ORDER_STATES, WORKING_STATES as DOMAIN_WORKING, type OrderState } from '../domain/order-state.js';
 import type { Keys } from './keys.js';
 import { LuaScript } from './redis.js';
 
 export { OrderIdStore, ReconcileCheckpoint } from './order-ids.js';
 
-export const OUTBOX_STATES = ['INTENT', 'SENDING', 'SENT', 'ACKED', 'PARTIAL', 'FILLED', 'CANCELLED', 'REJECTED', 'UNRESOLVED'] as const;
-export type OutboxState = (typeof OUTBOX_STATES)[number];
-/** States in which an order may still execute and so reserves cash (BUY) or shares (SELL). */
-export const WORKING_STATES: readonly OutboxState[] = ['INTENT', 'SENDING', 'SENT', 'ACKED', 'PARTIAL', 'UNRESOLVED'];
-export const TERMINAL_STATES: readonly OutboxState[] = ['FILLED', 'CANCELLED', 'REJECTED'];
+export const OUTBOX_STATES = ORDER_STATES;
+export type OutboxState = OrderState;
+/**
+ * States that reserve cash (BUY) or shares (SELL) in `listWorking`: the domain's working states plus
+ * `INTENT` (an order about to be sent, or one that may already be at the broker after a crash): when in
+ * doubt, reserve.
+ */
+export const RESERVING_STATES: readonly OutboxState[] = ['INTENT', ...DOMAIN_WORKING];
 
 /** One leg's record. Decimals are stored as exact strings. */
 export interface OutboxRecord {
@@ -43,6 +48,8 @@ export interface OutboxRecord {
   readonly state: OutboxState;
   readonly orderId?: number;
   readonly permId?: number;
+  /** epoch ms when it was handed to the socket (`markSent`) */
+  readonly sentAt?: number;
   readonly filled: number;
   readonly avgFillPrice?: Decimal;
   /** free text: last broker code/message, resolution note */
@@ -55,12 +62,12 @@ export interface OutboxRecord {
 }
 
 /** What `createIntent` takes: a record without state/fill progress (state = INTENT, filled = 0). */
-export type NewOutboxRecord = Omit<OutboxRecord, 'state' | 'filled' | 'updatedAt' | 'orderId' | 'permId' | 'avgFillPrice'> & {
+export type NewOutboxRecord = Omit<OutboxRecord, 'state' | 'filled' | 'updatedAt' | 'orderId' | 'permId' | 'avgFillPrice' | 'sentAt'> & {
   readonly state?: 'INTENT';
 };
 
 /** Fields `update` may change. */
-export type OutboxPatch = Partial<Pick<OutboxRecord, 'state' | 'orderId' | 'permId' | 'filled' | 'avgFillPrice' | 'note' | 'quantity' | 'price' | 'payload'>> & {
+export type OutboxPatch = Partial<Pick<OutboxRecord, 'state' | 'orderId' | 'permId' | 'sentAt' | 'filled' | 'avgFillPrice' | 'note' | 'quantity' | 'price' | 'payload'>> & {
   /** epoch ms; required so the store never reads the clock itself */
   readonly updatedAt: number;
 };
@@ -70,7 +77,7 @@ export type UpdateResult =
   | { readonly ok: false; readonly reason: 'NOT_FOUND' }
   | { readonly ok: false; readonly reason: 'STATE_MISMATCH'; readonly record: OutboxRecord };
 
-const FIELDS_NUM = new Set(['quantity', 'multiplier', 'orderId', 'permId', 'filled', 'createdAt', 'updatedAt']);
+const FIELDS_NUM = new Set(['quantity', 'multiplier', 'orderId', 'permId', 'sentAt', 'filled', 'createdAt', 'updatedAt']);
 const FIELDS_DEC = new Set(['price', 'avgFillPrice']);
 
 function encode(obj: Readonly<Record<string, unknown>>): string[] {
@@ -172,18 +179,16 @@ export class Outbox {
     return res[0] === 'OK' ? { ok: true, record } : { ok: false, reason: 'STATE_MISMATCH', record };
   }
 
-  /** Mark SENDING just before `placeOrders` (only from INTENT). */
-  markSending(orderRef: string, now: number): Promise<UpdateResult> {
-    return this.update(orderRef, { state: 'SENDING', updatedAt: now }, { ifStateIn: ['INTENT'] });
-  }
-
   /**
-   * Record the orderId once the order was handed to the socket: state SENT if still INTENT/SENDING; when an
-   * ack already moved it further, only the orderId is stored (the state is not moved backwards).
+   * Record that the order was handed to the socket: INTENT → SUBMITTED with orderId and sentAt. When an
+   * ack or reconciliation already moved it further, only a missing orderId is stored (the state never moves
+   * back); STATE_MISMATCH only when a DIFFERENT orderId is already recorded.
    */
   async markSent(orderRef: string, orderId: number, now: number): Promise<UpdateResult> {
-    const r = await this.update(orderRef, { state: 'SENT', orderId, updatedAt: now }, { ifStateIn: ['INTENT', 'SENDING'] });
+    const r = await this.update(orderRef, { state: 'SUBMITTED', orderId, sentAt: now, updatedAt: now }, { ifStateIn: ['INTENT'] });
     if (r.ok || r.reason === 'NOT_FOUND') return r;
+    if (r.record.orderId === orderId) return { ok: true, record: r.record };
+    if (r.record.orderId !== undefined) return r; // a different id is already recorded: the caller must look
     return this.update(orderRef, { orderId, updatedAt: now });
   }
 
@@ -210,11 +215,11 @@ export class Outbox {
   }
 
   /**
-   * Working orders of `account` (states in WORKING_STATES) as domain `WorkingOrder`s: `remaining` =
+   * Working orders of `account` (states in RESERVING_STATES) as domain `WorkingOrder`s: `remaining` =
    * quantity − filled; `reservedCash` = remaining × price × multiplier for a BUY with a price, else 0.
    */
   async listWorking(account: string): Promise<WorkingOrder[]> {
-    const recs = (await this.listByState(WORKING_STATES)).filter((r) => r.account === account);
+    const recs = (await this.listByState(RESERVING_STATES)).filter((r) => r.account === account);
     return recs.map((r) => {
       const remaining = Math.max(0, r.quantity - r.filled);
       const reservedCash = r.side === 'BUY' && r.price !== undefined ? r.price.mul(remaining).mul(r.multiplier) : new Decimal(0);

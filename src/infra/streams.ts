@@ -8,9 +8,11 @@
  * to a seen-set, XADD only when it was new). Extra field `type`:
  *  - `FILL`: a first execution;
  *  - `CORRECTION`: an IB execution correction, i.e. an execId whose prefix (everything before the last
- *    `.`) was seen with a LOWER last segment (`….01` → `….02`). It is a new entry with `corrects=<old
- *    execId>`; consumers replace the corrected entry (same prefix) rather than add to it. A stale original
- *    arriving after its correction is recorded as seen but not published (`SUPERSEDED`).
+ *    `.`) was seen with a LOWER last segment (`….01` → `….02`), or that the caller flags with
+ *    `FillReport.replacesExecId` (e.g. after a restart, when the original was published by an earlier
+ *    process under another prefix). It is a new entry with `corrects=<old execId>`; consumers replace the
+ *    corrected entry rather than add to it. A stale original arriving after its correction is recorded as
+ *    seen but not published (`SUPERSEDED`).
  *  - `COMMISSION`: commission reported after the fill was published: `type, execId, commission,
  *    commissionCurrency, ts` only; also at most once per execId. A commission that arrives BEFORE its fill
  *    is held and written into the fill entry itself when the fill comes.
@@ -90,7 +92,7 @@ local function older(a, b)
 end`;
 
 // KEYS: seen, latest, commissionSeen, commissionPending, stream
-// ARGV: execId, prefix, suffix, hasCommission ('1'|'0'), ts, field/value pairs...
+// ARGV: execId, prefix, suffix, hasCommission ('1'|'0'), ts, replacesExecId hint ('' = none), field/value pairs...
 const FILL_LUA = new LuaScript(`${LUA_CMP}
 if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return {'DUPLICATE'} end
 redis.call('SADD', KEYS[1], ARGV[1])
@@ -100,11 +102,13 @@ if prev and prev ~= ARGV[1] then
   local ps = string.match(prev, '([^.]*)$')
   if older(ARGV[3], ps) then return {'SUPERSEDED', prev} end
   typ, corrects = 'CORRECTION', prev
+elseif ARGV[6] ~= '' and ARGV[6] ~= ARGV[1] then
+  typ, corrects = 'CORRECTION', ARGV[6]
 end
 redis.call('HSET', KEYS[2], ARGV[2], ARGV[1])
 local f = {'type', typ}
 if corrects then f[#f+1] = 'corrects'; f[#f+1] = corrects end
-for i = 6, #ARGV do f[#f+1] = ARGV[i] end
+for i = 7, #ARGV do f[#f+1] = ARGV[i] end
 if ARGV[4] == '1' then
   redis.call('SADD', KEYS[3], ARGV[1])
   redis.call('HDEL', KEYS[4], ARGV[1])
@@ -177,7 +181,7 @@ export class StreamPublisher {
     const res = (await FILL_LUA.run(
       this.redis,
       [k.fillSeen, k.fillLatest, k.commissionSeen, k.commissionPending, k.fills],
-      [f.execId, prefix, suffix, hasCommission ? '1' : '0', isoTs(f.ts), ...fields],
+      [f.execId, prefix, suffix, hasCommission ? '1' : '0', isoTs(f.ts), f.replacesExecId ?? '', ...fields],
     )) as string[];
     const [status, a, b] = res;
     if (status === 'DUPLICATE') return { status };
@@ -196,6 +200,17 @@ export class StreamPublisher {
     )) as string[];
     if (res[0] === 'COMMISSION') return { status: 'COMMISSION', id: res[1] ?? '' };
     return { status: res[0] === 'PENDING' ? 'PENDING' : 'DUPLICATE' };
+  }
+
+  /**
+   * Which execIds were already published on `<p>:fills` (for reconciliation's `knownExecIds`): of the
+   * given ids (one SMISMEMBER), or all of them when none are given.
+   */
+  async publishedExecIds(execIds?: readonly string[]): Promise<Set<string>> {
+    if (execIds === undefined) return new Set(await this.redis.smembers(this.keys.fillSeen));
+    if (execIds.length === 0) return new Set();
+    const flags = await this.redis.smismember(this.keys.fillSeen, ...execIds);
+    return new Set(execIds.filter((_, i) => flags[i] === 1));
   }
 
   /** XADD an invalid signal to `<p>:dead-letter`: `jobId, payload, errors (JSON array), ts`. */

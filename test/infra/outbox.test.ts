@@ -54,32 +54,52 @@ describe('Outbox.createIntent', () => {
 });
 
 describe('Outbox transitions and listings', () => {
-  it('markSending → markSent → update moves the state indexes with the record', async () => {
+  it('markSent → update moves the state indexes with the record', async () => {
     const rec = intent('sig-b', 'DU3');
     await outbox.createIntent(rec);
-    expect((await outbox.markSending(rec.orderRef, 2000)).ok).toBe(true);
-    expect((await outbox.markSending(rec.orderRef, 2001))).toMatchObject({ ok: false, reason: 'STATE_MISMATCH', record: { state: 'SENDING' } });
     const sent = await outbox.markSent(rec.orderRef, 1004, 2002);
-    expect(sent).toMatchObject({ ok: true, record: { state: 'SENT', orderId: 1004, updatedAt: 2002 } });
+    expect(sent).toMatchObject({ ok: true, record: { state: 'SUBMITTED', orderId: 1004, sentAt: 2002, updatedAt: 2002 } });
+    expect(await outbox.markSent(rec.orderRef, 1004, 2003)).toMatchObject({ ok: true, record: { state: 'SUBMITTED', sentAt: 2002 } });
+    expect(await outbox.markSent(rec.orderRef, 1005, 2003)).toMatchObject({ ok: false, reason: 'STATE_MISMATCH', record: { orderId: 1004 } });
     expect((await outbox.findByOrderId(1004))?.orderRef).toBe(rec.orderRef);
-    const acked = await outbox.update(rec.orderRef, { state: 'PARTIAL', permId: 777, filled: 4, avgFillPrice: new Decimal('190.2'), updatedAt: 2003 });
-    expect(acked).toMatchObject({ ok: true, record: { state: 'PARTIAL', permId: 777, filled: 4 } });
-    expect((await outbox.listByState(['SENT'])).map((r) => r.orderRef)).not.toContain(rec.orderRef);
-    expect((await outbox.listByState(['PARTIAL', 'FILLED'])).map((r) => r.orderRef)).toEqual([rec.orderRef]);
+    const upd = await outbox.update(
+      rec.orderRef,
+      { state: 'PARTIALLY_FILLED', permId: 777, filled: 4, avgFillPrice: new Decimal('190.2'), updatedAt: 2004 },
+      { ifStateIn: ['SUBMITTED'] },
+    );
+    expect(upd).toMatchObject({ ok: true, record: { state: 'PARTIALLY_FILLED', permId: 777, filled: 4 } });
+    if (upd.ok) expect(upd.record.avgFillPrice?.toString()).toBe('190.2');
+    expect((await outbox.listByState(['SUBMITTED', 'INTENT'])).map((r) => r.orderRef)).not.toContain(rec.orderRef);
+    expect((await outbox.listByState(['PARTIALLY_FILLED', 'FILLED'])).map((r) => r.orderRef)).toEqual([rec.orderRef]);
   });
 
   it('markSent after an ack stores the orderId without moving the state back', async () => {
     const rec = intent('sig-c', 'DU3');
     await outbox.createIntent(rec);
-    await outbox.update(rec.orderRef, { state: 'ACKED', permId: 1, updatedAt: 3000 });
-    expect(await outbox.markSent(rec.orderRef, 2001, 3001)).toMatchObject({ ok: true, record: { state: 'ACKED', orderId: 2001 } });
+    await outbox.update(rec.orderRef, { state: 'ACCEPTED', permId: 1, updatedAt: 3000 });
+    expect(await outbox.markSent(rec.orderRef, 2001, 3001)).toMatchObject({ ok: true, record: { state: 'ACCEPTED', orderId: 2001 } });
+  });
+
+  it('two writers racing the same compare-and-set: exactly one wins', async () => {
+    const rec = intent('sig-cas', 'DU3');
+    await outbox.createIntent(rec);
+    const other = new Outbox(fx.connect(), fx.keys);
+    const res = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        (i % 2 ? outbox : other).update(rec.orderRef, { state: i % 4 < 2 ? 'SUBMITTED' : 'REJECTED', updatedAt: i }, { ifStateIn: ['INTENT'] }),
+      ),
+    );
+    expect(res.filter((r) => r.ok)).toHaveLength(1);
+    const final = await outbox.get(rec.orderRef);
+    expect((await outbox.listByState(['INTENT', 'SUBMITTED', 'REJECTED'])).filter((r) => r.orderRef === rec.orderRef)).toHaveLength(1);
+    expect(['SUBMITTED', 'REJECTED']).toContain(final?.state);
   });
 
   it('update with ifStateIn is a compare-and-set; a missing record is NOT_FOUND', async () => {
     const rec = intent('sig-d', 'DU3');
     await outbox.createIntent(rec);
     await outbox.update(rec.orderRef, { state: 'FILLED', filled: 10, updatedAt: 4000 });
-    const late = await outbox.update(rec.orderRef, { state: 'ACKED', updatedAt: 4001 }, { ifStateIn: ['INTENT', 'SENDING', 'SENT'] });
+    const late = await outbox.update(rec.orderRef, { state: 'ACCEPTED', updatedAt: 4001 }, { ifStateIn: ['INTENT', 'SUBMITTED'] });
     expect(late).toMatchObject({ ok: false, reason: 'STATE_MISMATCH', record: { state: 'FILLED' } });
     expect(await outbox.update('ix1-none', { state: 'FILLED', updatedAt: 1 })).toEqual({ ok: false, reason: 'NOT_FOUND' });
     expect(await outbox.get('ix1-none')).toBeUndefined();
@@ -92,7 +112,7 @@ describe('Outbox transitions and listings', () => {
     const done = intent('sig-w4', 'DU9');
     const otherAcct = intent('sig-w5', 'DU8');
     for (const r of [buy, fut, sell, done, otherAcct]) await outbox.createIntent(r);
-    await outbox.update(buy.orderRef, { state: 'PARTIAL', filled: 4, updatedAt: 5 });
+    await outbox.update(buy.orderRef, { state: 'PARTIALLY_FILLED', filled: 4, updatedAt: 5 });
     await outbox.update(done.orderRef, { state: 'CANCELLED', updatedAt: 5 });
     const working = await outbox.listWorking('DU9');
     const by = Object.fromEntries(working.map((w) => [w.orderRef, w]));

@@ -101,6 +101,19 @@ describe('StreamPublisher.fill', () => {
     expect(await fillsFor('0005.')).toHaveLength(1);
   });
 
+  it('honours replacesExecId when the original is unknown to the prefix map', async () => {
+    const r = await pub.fill(fill('0009.new.01.02', { replacesExecId: '0009.old.01.01' }));
+    expect(r).toMatchObject({ status: 'CORRECTION', corrects: '0009.old.01.01' });
+    expect((await fillsFor('0009.'))[0]?.fields).toMatchObject({ type: 'CORRECTION', corrects: '0009.old.01.01' });
+  });
+
+  it('reports which execIds were published', async () => {
+    await pub.fill(fill('0010.a.01.01'));
+    expect(await pub.publishedExecIds(['0010.a.01.01', '0010.b.01.01'])).toEqual(new Set(['0010.a.01.01']));
+    expect(await pub.publishedExecIds([])).toEqual(new Set());
+    expect((await pub.publishedExecIds()).has('0010.a.01.01')).toBe(true);
+  });
+
   it('treats execIds without dots as independent', () => {
     expect(splitExecId('sim-42')).toEqual({ prefix: 'sim-42', suffix: '' });
     expect(splitExecId('a.b.01.02')).toEqual({ prefix: 'a.b.01', suffix: '02' });
