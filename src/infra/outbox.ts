@@ -14,7 +14,7 @@
  * Records are never expired: the idempotency of a signal id must outlive any BullMQ retention.
  */
 import type { Redis } from 'ioredis';
-import { Decimal, type LegName, type Outcome, type SecType, type Side, type WorkingOrder } from '../domain/types.js';
+import { Decimal, type LegName, type OrderLeg, type Outcome, type SecType, type Side, type WorkingOrder } from '../domain/types.js';
 import { ORDER_STATES, WORKING_STATES as DOMAIN_WORKING, type OrderState } from '../domain/order-state.js';
 import type { Keys } from './keys.js';
 import { LuaScript } from './redis.js';
@@ -251,4 +251,19 @@ export class Outbox {
     const v = await this.redis.get(this.keys.outcome(signalId));
     return v === null ? undefined : (JSON.parse(v) as Outcome);
   }
+}
+
+/** Serialize an OrderLeg for `OutboxRecord.payload` (Decimals as exact strings). */
+export function legToPayload(leg: OrderLeg): string {
+  return JSON.stringify(leg);
+}
+
+/** Parse `legToPayload` output back into an OrderLeg with Decimals restored. */
+export function payloadToLeg(payload: string): OrderLeg {
+  const o = JSON.parse(payload) as Record<string, unknown> & { instrument: Record<string, unknown> };
+  const dec = (v: unknown): Decimal | undefined => (v === undefined || v === null ? undefined : new Decimal(v as string));
+  const out: Record<string, unknown> = { ...o, instrument: { ...o.instrument } };
+  for (const k of ['limitPrice', 'stopPrice', 'trailingPercent']) if (o[k] !== undefined) out[k] = dec(o[k]);
+  if (o.instrument.strike !== undefined) (out.instrument as Record<string, unknown>).strike = dec(o.instrument.strike);
+  return out as unknown as OrderLeg;
 }

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { orderRefFor } from '../../src/domain/order-ref.js';
-import { Decimal, type Outcome } from '../../src/domain/types.js';
-import { OrderIdStore, Outbox, ReconcileCheckpoint, type NewOutboxRecord } from '../../src/infra/outbox.js';
+import { Decimal, type OrderLeg, type Outcome } from '../../src/domain/types.js';
+import { OrderIdStore, Outbox, ReconcileCheckpoint, legToPayload, payloadToLeg, type NewOutboxRecord } from '../../src/infra/outbox.js';
 import { redisFixture } from './redis-fixture.js';
 
 const fx = redisFixture('outbox');
@@ -171,5 +171,20 @@ describe('ReconcileCheckpoint', () => {
     expect(await cp.advance(1_764_000_000_000)).toBe(1_764_000_000_000);
     expect(await cp.advance(1_700_000_000_000)).toBe(1_764_000_000_000);
     expect(await cp.get()).toBe(1_764_000_000_000);
+  });
+});
+
+describe('leg payload codec', () => {
+  it('round-trips an OrderLeg with exact Decimals', () => {
+    const leg: OrderLeg = {
+      leg: 'stopLoss', orderRef: 'ix1-DU1-S-abc', signalId: 's', account: 'DU1',
+      instrument: { symbol: 'AAPL', secType: 'OPT', exchange: 'SMART', currency: 'USD', strike: new Decimal('192.5'), right: 'C' },
+      side: 'SELL', quantity: 3, type: 'STP LMT', limitPrice: new Decimal('179.99'), stopPrice: new Decimal('180.01'),
+      tif: 'GTC', outsideRth: false, parentRef: 'ix1-DU1-E-abc', ocaGroup: 'oca',
+    };
+    const back = payloadToLeg(legToPayload(leg));
+    expect(back).toEqual(leg);
+    expect(back.limitPrice).toBeInstanceOf(Decimal);
+    expect(back.instrument.strike?.toString()).toBe('192.5');
   });
 });
