@@ -1,0 +1,59 @@
+/**
+ * The Redis side-effect layer, wired from a `Config` in one call (for the daemon and the CLI). One
+ * `client`-role connection serves streams, audit, outbox, trading state and counters: every multi-key
+ * step is a single Lua script, so sharing a connection is safe. BullMQ gets its own connections (see
+ * `redisOptionsFor`). Call `checkRedisPolicy(infra.redis)` at start and log its warnings.
+ */
+import type { Redis } from 'ioredis';
+import type { Config } from '../config.js';
+import type { Clock } from '../domain/clock.js';
+import { AuditLog } from './audit.js';
+import { keysFor, type Keys } from './keys.js';
+import { OrderIdStore, ReconcileCheckpoint } from './order-ids.js';
+import { Outbox } from './outbox.js';
+import { createRedis } from './redis.js';
+import { StreamPublisher } from './streams.js';
+import { TradingStateStore } from './trading-state.js';
+
+export interface Infra {
+  readonly redis: Redis;
+  readonly keys: Keys;
+  readonly streams: StreamPublisher;
+  readonly audit: AuditLog;
+  readonly tradingState: TradingStateStore;
+  readonly outbox: Outbox;
+  readonly orderIds: OrderIdStore;
+  readonly checkpoint: ReconcileCheckpoint;
+  /** QUIT the connection (pending commands finish first) */
+  close(): Promise<void>;
+}
+
+/** Build the layer on an existing connection (tests, or a caller that manages the connection). */
+export function infraOn(redis: Redis, prefix: string, clock?: Clock): Omit<Infra, 'close'> {
+  const keys = keysFor(prefix);
+  return {
+    redis,
+    keys,
+    streams: new StreamPublisher(redis, keys),
+    audit: new AuditLog(redis, keys.audit, clock),
+    tradingState: new TradingStateStore(redis, keys),
+    outbox: new Outbox(redis, keys),
+    orderIds: new OrderIdStore(redis, keys),
+    checkpoint: new ReconcileCheckpoint(redis, keys),
+  };
+}
+
+/** Connect to `config.redis.url` (password from `redisPassword(env)`, passed in) and build the layer. */
+export function createInfra(config: Config, opts: { password?: string; clock?: Clock } = {}): Infra {
+  const redis = createRedis(config.redis.url, {
+    role: 'client',
+    connectionName: 'ibkr-exec:infra',
+    ...(opts.password !== undefined ? { password: opts.password } : {}),
+  });
+  return {
+    ...infraOn(redis, config.redis.prefix, opts.clock),
+    async close() {
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}
