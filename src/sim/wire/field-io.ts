@@ -90,12 +90,12 @@ export class FieldIO {
     else this.out.push((o[k] as WireValue) ?? '');
   }
 
-  /** Integer; "" → 0. */
+  /** Integer; "" → 0 (and undefined encodes as 0, as TWS sends it). */
   int(o: Rec, k: string): void {
     if (this.decoding) {
       const v = this.next(k);
       o[k] = v === '' ? 0 : this.parseInt(k, v);
-    } else this.out.push(o[k] as WireValue);
+    } else this.out.push((o[k] as WireValue) ?? 0);
   }
 
   /** Optional integer; "" and 2147483647 → undefined. `unsetAsMax`: encode undefined as 2147483647 (not ""). */
@@ -126,10 +126,10 @@ export class FieldIO {
     } else this.out.push((o[k] as WireValue) ?? 0);
   }
 
-  /** Boolean; "" → false. Accepts ints (non-zero = true) and "true"/"false". */
+  /** Boolean; "" → false (undefined encodes as "0", as TWS sends it). Accepts ints (≠ 0 = true), "true"/"false". */
   bool(o: Rec, k: string): void {
     if (this.decoding) o[k] = this.parseBool(k, this.next(k));
-    else this.out.push(o[k] === undefined ? undefined : Boolean(o[k]));
+    else this.out.push(Boolean(o[k]));
   }
 
   /** Optional boolean; "" ↔ undefined. */

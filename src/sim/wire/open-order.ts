@@ -203,7 +203,8 @@ function openOrderTail(io: FieldIO, o: Rec, v: number): void {
 /**
  * Walks a COMPLETED_ORDER record `{ contract, order, orderState }` (fields after the msg id; there is no
  * version field and no orderId). Layout = @stoqey/ib's decodeMsg_COMPLETED_ORDER = ibapi's
- * processCompletedOrderMsg. No faProfile at any version (both clients decode it with version = MAX).
+ * processCompletedOrderMsg = ib_async's completedOrder. faProfile only below v177 (as ibapi/ib_async read it;
+ * stoqey never reads it, but stoqey always negotiates 193).
  */
 export function completedOrderSchema(io: FieldIO, m: Rec, v: number): void {
   const c = child(io, m, 'contract');
@@ -216,7 +217,7 @@ export function completedOrderSchema(io: FieldIO, m: Rec, v: number): void {
   io.bool(o, 'hidden');
   io.num(o, 'discretionaryAmt');
   io.str(o, 'goodAfterTime');
-  completedMiddle(io, o);
+  completedMiddle(io, o, v);
   volOrderParams(io, o, false);
   io.num(o, 'trailStopPrice');
   io.num(o, 'trailingPercent');
@@ -238,10 +239,11 @@ export function completedOrderSchema(io: FieldIO, m: Rec, v: number): void {
 }
 
 /** faGroup … triggerMethod of COMPLETED_ORDER. */
-function completedMiddle(io: FieldIO, o: Rec): void {
+function completedMiddle(io: FieldIO, o: Rec, v: number): void {
   io.str(o, 'faGroup');
   io.str(o, 'faMethod');
   io.str(o, 'faPercentage');
+  if (v < V.FA_PROFILE_DESUPPORT) io.str(o, 'faProfile');
   io.str(o, 'modelCode');
   io.str(o, 'goodTillDate');
   io.str(o, 'rule80A');
