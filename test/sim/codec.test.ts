@@ -3,6 +3,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
+  CLIENT_MSG_ID,
   FrameDecoder,
   SERVER_MAX_VERSION,
   SERVER_MIN_VERSION,
@@ -231,5 +232,31 @@ describe('malformed client messages → WireDecodeError naming message and field
         }
       }
     }
+  });
+
+  it('fuzz: random field lists for every client message id never crash the decoder', () => {
+    let seed = 777;
+    const rnd = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const vocab = ['', '0', '1', '2', '-1', 'x', '1.5', 'BAG', 'PEG MID', 'IBKRATS', '2147483647', 'a', 'o', '5'];
+    let decoded = 0;
+    for (const id of Object.values(CLIENT_MSG_ID)) {
+      for (let i = 0; i < 400; i++) {
+        const f = [String(id)];
+        const n = rnd(id === 3 ? 140 : 20);
+        for (let k = 0; k < n; k++) f.push(vocab[rnd(vocab.length)] as string);
+        for (const v of [178, 187, 193]) {
+          try {
+            decodeClientMessage(f, v);
+            decoded += 1;
+          } catch (e) {
+            if (!(e instanceof WireDecodeError)) throw e;
+          }
+        }
+      }
+    }
+    expect(decoded).toBeGreaterThan(0);
   });
 });
