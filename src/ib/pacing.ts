@@ -84,9 +84,15 @@ export interface OutboundLimiterOptions {
   readonly perSecond?: number;
   /** token-bucket burst, default perSecond / 10 (rounded up): ~ @stoqey/ib's 4 per 100 ms */
   readonly burst?: number;
+  /**
+   * extra window length, default 100 ms: at most `perSecond` messages in any (1000 + guard) ms, so that
+   * messages delayed unevenly on their way (event-loop stalls, Nagle) still arrive ≤ perSecond per
+   * second at TWS. Costs ~10% of the nominal throughput.
+   */
+  readonly windowGuardMs?: number;
 }
 
-/** The one outbound budget: a smooth token bucket plus a hard cap of `perSecond` in any 1 s window. */
+/** The one outbound budget: a smooth token bucket plus a hard cap of `perSecond` in any (1 s + guard) window. */
 export class OutboundLimiter {
   private readonly bucket: TokenBucket;
   private readonly window: SlidingWindow;
@@ -96,7 +102,7 @@ export class OutboundLimiter {
     this.perSecond = opts.perSecond ?? 40;
     const burst = opts.burst ?? Math.max(1, Math.ceil(this.perSecond / 10));
     this.bucket = new TokenBucket(burst, this.perSecond, now);
-    this.window = new SlidingWindow(this.perSecond, 1000);
+    this.window = new SlidingWindow(this.perSecond, 1000 + (opts.windowGuardMs ?? 100));
   }
 
   waitMs(now: number): number {

@@ -43,6 +43,8 @@ export interface QueryCommandDeps {
   readonly loadConfig?: (cmd: Command) => Config;
   /** broker factory (default: a one-shot IbBroker) */
   readonly connect?: (c: { host: string; port: number; clientId: number; timeoutMs: number }) => Promise<QueryBroker & { disconnect(): Promise<void> }>;
+  /** where command output goes (default process.stdout) */
+  readonly out?: (text: string) => void;
 }
 
 const keep = (ctx: QueryContext, account: string): boolean => ctx.account === undefined || ctx.account === account;
@@ -212,7 +214,7 @@ export function registerQueryCommands(program: Command, deps: QueryCommandDeps =
     }
     try {
       await fn({ broker, accounts: config.accounts, json: Boolean(globalOptions(cmd).json), ...(o.account ? { account: o.account } : {}),
-        out: (t) => process.stdout.write(t) });
+        out: deps.out ?? ((t) => void process.stdout.write(t)) });
     } catch (e) {
       if (e instanceof BrokerError) throw new CliError(e.message);
       throw e;
