@@ -56,29 +56,28 @@ export function summariesFromRows(rows: readonly SummaryRow[]): BrokerAccountSum
 }
 
 function summaryOf(account: string, rows: readonly SummaryRow[]): BrokerAccountSummary {
+  const real = (c: string): boolean => c !== '' && c !== 'BASE';
+  // the plain tags come in the base currency; $LEDGER rows repeat some tags per currency and for "BASE"
+  const base =
+    rows.find((r) => r.tag === 'NetLiquidation' && real(r.currency))?.currency ??
+    rows.find((r) => r.tag === 'TotalCashValue' && real(r.currency))?.currency ??
+    rows.find((r) => real(r.currency))?.currency ??
+    'USD';
   const fields: Record<string, Decimal> = {};
   const cashByCurrency: Record<string, Decimal> = {};
   let accountType: string | undefined;
-  let base: string | undefined;
   for (const r of rows) {
-    if (r.tag === 'AccountType') {
-      accountType = r.value;
-      continue;
-    }
-    if (r.tag === 'CashBalance' && r.currency && r.currency !== 'BASE') {
+    if (r.tag === 'AccountType') accountType = r.value;
+    else if (r.tag === 'CashBalance' && real(r.currency)) {
       const d = decOrUndefined(r.value);
       if (d !== undefined) cashByCurrency[r.currency] = d;
-      continue;
+    } else {
+      const f = FIELD[r.tag];
+      if (f === undefined || fields[f] !== undefined || r.currency !== base) continue;
+      const d = decOrUndefined(r.value);
+      if (d !== undefined) fields[f] = d;
     }
-    const f = FIELD[r.tag];
-    // a plain tag comes with the base currency; a $LEDGER duplicate comes per currency — keep the base one
-    if (f === undefined || (fields[f] !== undefined && r.currency !== base)) continue;
-    const d = decOrUndefined(r.value);
-    if (d === undefined) continue;
-    fields[f] = d;
-    if (r.tag === 'NetLiquidation' && r.currency && r.currency !== 'BASE') base ??= r.currency;
   }
-  base ??= rows.find((r) => r.currency && r.currency !== 'BASE')?.currency ?? 'USD';
   return {
     account,
     ...(accountType !== undefined ? { accountType } : {}),

@@ -136,6 +136,8 @@ describe('account summaries', () => {
       { account: 'DU1', tag: 'AccountType', value: 'IRA', currency: '' },
       { account: 'DU1', tag: 'NetLiquidation', value: '69000', currency: 'USD' },
       { account: 'DU2', tag: 'NetLiquidation', value: '115000', currency: 'USD' },
+      { account: 'DU1', tag: 'SettledCash', value: '90', currency: 'EUR' },
+      { account: 'DU1', tag: 'SettledCash', value: '49000', currency: 'USD' },
       { account: 'DU1', tag: 'CashBalance', value: '50000', currency: 'USD' },
       { account: 'DU1', tag: 'CashBalance', value: '50000', currency: 'BASE' },
       { account: 'DU1', tag: 'CashBalance', value: '100', currency: 'EUR' },
@@ -146,6 +148,7 @@ describe('account summaries', () => {
     expect(s[0]).toMatchObject({ account: 'DU1', accountType: 'IRA', baseCurrency: 'USD' });
     expect(s[0]!.netLiquidation?.toString()).toBe('69000');
     expect(Object.keys(s[0]!.cashByCurrency).sort()).toEqual(['EUR', 'USD']);
+    expect(s[0]!.settledCash?.toString()).toBe('49000'); // the base-currency row, not the EUR ledger row
     expect(s[1]!.netLiquidation?.toString()).toBe('115000');
     expect(s[1]!.buyingPower?.toString()).toBe('400000');
   });
