@@ -73,7 +73,10 @@ export class IbConnection {
   readonly hub = new EventEmitter();
   readonly status$: BehaviorSubject<ConnectionStatus>;
   private state: ConnState;
+  /** the IBApi of the current session once it is up (nextValidId + accounts) */
   private api: IBApi | undefined;
+  /** the IBApi of the current attempt, up or not (closed by teardown) */
+  private attemptApi: IBApi | undefined;
   private session = 0;
   private attempt = 0;
   private accounts: readonly string[] = [];
@@ -204,7 +207,7 @@ export class IbConnection {
 
   /** Force the socket closed and reconnect (liveness failure, 1300). */
   forceReconnect(reason: string): void {
-    if (!this.api) return;
+    if (!this.attemptApi) return;
     this.log.warn({ reason }, 'IB: forcing reconnect');
     this.onClosed(this.session, reason);
   }
@@ -221,6 +224,7 @@ export class IbConnection {
     this.dispatch({ type: 'connecting' });
     const api = new IBApi({ host: this.o.host, port: this.o.port, clientId: this.o.clientId, maxReqPerSec: 10_000 });
     this.api = undefined;
+    this.attemptApi = api;
     let gotId = false;
     let gotAccounts = false;
     const ready = (): void => {
@@ -287,10 +291,11 @@ export class IbConnection {
     this.handshakeTimer = undefined;
     this.livenessTimer = undefined;
     this.pacer.failAll(new BrokerUnavailableError(`IB session ended: ${reason}`));
-    const api = this.api;
+    const api = this.attemptApi;
     this.api = undefined;
+    this.attemptApi = undefined;
     this.hub.emit('sessionEnded', reason);
-    for (const a of api ? [api] : []) this.closeApi(a);
+    if (api) this.closeApi(api);
   }
 
   private closeApi(api: IBApi): void {
