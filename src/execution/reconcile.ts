@@ -5,8 +5,8 @@
  *    (ids can be reused after a gateway restart);
  *  - an order is called ABSENT (re-sendable) only when it appears nowhere at the broker AND the caller
  *    says connectivity has been clear for a full query cycle AND it was sent longer ago than the grace;
- *  - a fill is published once per execId (a correction `….02` of a known `….01` is published with
- *    `correctionOf`);
+ *  - a fill is published once per execId (a correction — `replacesExecId`, or `….02` of a known `….01` —
+ *    is published with `correctionOf`);
  *  - idempotent: `reconcile` on the state produced by `applyReconcileActions` yields no new actions.
  */
 import type { Decimal, PositionSnapshot, SecType } from '../domain/types.js';
@@ -225,7 +225,7 @@ function fillActions(local: readonly LocalOrder[], b: BrokerView): ReconcileActi
     const ours = isOwnOrderRef(e.orderRef) || (e.permId !== undefined && perms.has(e.permId));
     if (!ours || b.knownExecIds.has(e.execId) || seen.has(e.execId)) continue;
     seen.add(e.execId);
-    const prior = knownByBase.get(execBase(e.execId));
+    const prior = e.replacesExecId ?? knownByBase.get(execBase(e.execId));
     out.push(prior ? { type: 'PUBLISH_FILL', fill: e, correctionOf: prior } : { type: 'PUBLISH_FILL', fill: e });
   }
   return out;

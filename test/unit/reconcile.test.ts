@@ -165,6 +165,11 @@ describe('reconcile: fills', () => {
     ]);
   });
 
+  it('takes the replaced execId from the adapter when it knows it', () => {
+    const corrected = aFill({ execId: 'zz.07', replacesExecId: 'e1.01' });
+    expect(reconcile([], aBroker({ executions: [corrected] }), OPTS)).toEqual([{ type: 'PUBLISH_FILL', fill: corrected, correctionOf: 'e1.01' }]);
+  });
+
   it('counts an execution matched by permId as ours', () => {
     const e = aFill({ orderRef: undefined, permId: 9001 });
     expect(reconcile([aLocal({ state: 'FILLED', filled: 10, orderId: 7, permId: 9001 })], aBroker({ executions: [e] }), OPTS)).toEqual([{ type: 'PUBLISH_FILL', fill: e }]);
