@@ -183,7 +183,9 @@ export function evaluateSignalForAccount(signal: Signal, ctx: EvaluationContext)
   const pre: PreTradeContext = { ...ctx, exposure: x };
   const sizing = a && x ? sizeOrder(signal, { account: a, isIra: isIraAccount(pre), quote: ctx.quote, exposure: x, limits: ctx.limits, ira: ctx.ira, futuresInitialMargin: ctx.futuresInitialMargin }) : undefined;
   const intent = toIntent(signal, ctx.accountId, sizing);
-  const reasons = checkPreTrade(intent, pre);
+  const checked = checkPreTrade(intent, pre);
+  // Defensive: a failed sizing always denies, even under a custom rule list that would not report it.
+  const reasons = checked.length === 0 && sizing && !sizing.ok ? [sizing.reason] : checked;
   const common: DecisionCommon = {
     account: ctx.accountId,
     accountType: ctx.declaredType ?? 'UNKNOWN',

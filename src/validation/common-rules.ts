@@ -34,13 +34,14 @@ export const bracketSides: Rule = (i) => {
 };
 
 /** ZERO_QUANTITY: a price was found but the size rounds down to 0 whole units. */
-export const nonZeroQuantity: Rule = (i) =>
-  i.referencePrice !== undefined && i.quantity === 0
-    ? reason(
-        'ZERO_QUANTITY',
-        `${i.signal.side} ${i.signal.instrument.symbol} sized by ${i.signal.size.kind} rounds down to 0 whole units at a reference price of ${fmtPrice(i.referencePrice)}`,
-      )
-    : null;
+export const nonZeroQuantity: Rule = (i, ctx) => {
+  if (i.referencePrice === undefined || i.quantity !== 0) return null;
+  const held = i.signal.size.kind === 'positionPercent' && ctx.exposure ? ` (long position ${Math.max(ctx.exposure.position, 0)})` : '';
+  return reason(
+    'ZERO_QUANTITY',
+    `${i.signal.side} ${i.signal.instrument.symbol} sized by ${i.signal.size.kind} rounds down to 0 whole units at a reference price of ${fmtPrice(i.referencePrice)}${held}`,
+  );
+};
 
 /** MAX_QUANTITY: more units than `limits.maxOrderQuantity` (only an explicit quantity can get here). */
 export const withinMaxQuantity: Rule = (i, ctx) =>

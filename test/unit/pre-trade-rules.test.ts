@@ -100,7 +100,10 @@ const TABLE: Readonly<Record<Exclude<ReasonCode, 'BROKER_REJECTED'>, { fail: Cas
     pass: [{ name: 'last only', ctx: { quote: aQuote({ bid: undefined, ask: undefined }) } }],
   },
   ZERO_QUANTITY: {
-    fail: [{ name: 'notional below one share', signal: { size: { kind: 'notional', notional: d(100) } }, message: 'BUY AAPL sized by notional rounds down to 0 whole units at a reference price of 190.1' }],
+    fail: [
+      { name: 'notional below one share', signal: { size: { kind: 'notional', notional: d(100) } }, message: 'BUY AAPL sized by notional rounds down to 0 whole units at a reference price of 190.1' },
+      { name: 'positionPercent of no position', signal: { side: 'SELL', size: { kind: 'positionPercent', percent: d(50) } }, ctx: personal, message: 'SELL AAPL sized by positionPercent rounds down to 0 whole units at a reference price of 189.9 (long position 0)' },
+    ],
     pass: [{ name: 'notional of 5 shares', signal: { size: { kind: 'notional', notional: d(1000) } } }],
   },
   MAX_QUANTITY: {
