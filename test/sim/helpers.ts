@@ -1,0 +1,78 @@
+/**
+ * Shared helpers of the simulator suites: a simulator on free ports with the random walk off, @stoqey/ib
+ * clients with explicit host/port/clientId, an event recorder that fails on any 505 (decode error),
+ * bounded polling, and admin HTTP calls.
+ */
+import { EventName, IBApi } from '@stoqey/ib';
+import { startSimulator, type SimulatorHandle, type SimulatorOptions } from '../../src/sim/index.js';
+
+/** Starts a simulator on free ports (TWS and admin) with tickIntervalMs 0. */
+export function startTestSim(opts: SimulatorOptions = {}): Promise<SimulatorHandle> {
+  return startSimulator({ port: 0, adminPort: 0, tickIntervalMs: 0, seed: 42, ...opts });
+}
+
+/** Polls `cond` until true (bounded); throws with `what` otherwise. */
+export async function waitFor(cond: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** One recorded error event. */
+export interface RecordedError {
+  readonly code: number;
+  readonly reqId: number;
+  readonly message: string;
+}
+
+/** An IBApi client with recorded errors/infos; `decodeErrors` collects every 505. */
+export interface TestClient {
+  readonly ib: IBApi;
+  readonly errors: RecordedError[];
+  readonly infos: { code: number; message: string }[];
+  readonly decodeErrors: string[];
+  nextValidId: number | undefined;
+  accounts: string | undefined;
+  disconnect(): void;
+}
+
+/** Connects an IBApi to the simulator and waits for NEXT_VALID_ID. */
+export async function connectClient(port: number, clientId: number, opts: { waitReady?: boolean } = {}): Promise<TestClient> {
+  const ib = new IBApi({ host: '127.0.0.1', port, maxReqPerSec: 1000 });
+  const c: TestClient = {
+    ib, errors: [], infos: [], decodeErrors: [], nextValidId: undefined, accounts: undefined,
+    disconnect: () => {
+      try {
+        ib.disconnect();
+      } catch {
+        /* already gone */
+      }
+    },
+  };
+  ib.on(EventName.error, (err: Error, code: number, reqId: number) => {
+    if (code === 505) c.decodeErrors.push(err.message);
+    c.errors.push({ code, reqId, message: err.message });
+  });
+  ib.on(EventName.info, (message: string, code: number) => c.infos.push({ code, message }));
+  ib.on(EventName.nextValidId, (id: number) => {
+    c.nextValidId = id;
+  });
+  ib.on(EventName.managedAccounts, (a: string) => {
+    c.accounts = a;
+  });
+  ib.connect(clientId);
+  if (opts.waitReady !== false) await waitFor(() => c.nextValidId !== undefined, `nextValidId for client ${clientId}`);
+  return c;
+}
+
+/** Calls the admin HTTP server. */
+export async function admin(sim: SimulatorHandle, method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; json: any }> {
+  const res = await fetch(`http://127.0.0.1:${sim.adminPort}${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, json: await res.json() };
+}
