@@ -4,6 +4,7 @@
  * bounded polling, and admin HTTP calls.
  */
 import { EventName, IBApi } from '@stoqey/ib';
+import { afterEach, expect } from 'vitest';
 import { startSimulator, type SimulatorHandle, type SimulatorOptions } from '../../src/sim/index.js';
 
 /** Starts a simulator on free ports (TWS and admin) with tickIntervalMs 0. */
@@ -33,16 +34,41 @@ export interface TestClient {
   readonly errors: RecordedError[];
   readonly infos: { code: number; message: string }[];
   readonly decodeErrors: string[];
+  /** every event the client emitted, in order (from EventName.all) */
+  readonly events: { name: string; args: any[] }[];
   nextValidId: number | undefined;
   accounts: string | undefined;
+  /** the args of every event with this name */
+  of(name: string): any[][];
+  /** waits until an event with this name (matching `pred`) was emitted; returns its args */
+  until(name: string, pred?: (args: any[]) => boolean, what?: string): Promise<any[]>;
   disconnect(): void;
+}
+
+/** Every client created by `connectClient` (the decode guard checks them all). */
+export const allClients: TestClient[] = [];
+
+/** Adds an afterEach that fails the test if any client saw error 505, then disconnects all clients. */
+export function installDecodeGuard(): void {
+  afterEach(() => {
+    const clients = allClients.splice(0);
+    for (const c of clients) c.disconnect();
+    expect(clients.flatMap((c) => c.decodeErrors)).toEqual([]);
+  });
 }
 
 /** Connects an IBApi to the simulator and waits for NEXT_VALID_ID. */
 export async function connectClient(port: number, clientId: number, opts: { waitReady?: boolean } = {}): Promise<TestClient> {
   const ib = new IBApi({ host: '127.0.0.1', port, maxReqPerSec: 1000 });
+  const events: { name: string; args: any[] }[] = [];
+  const of = (name: string): any[][] => events.filter((e) => e.name === name).map((e) => e.args);
   const c: TestClient = {
-    ib, errors: [], infos: [], decodeErrors: [], nextValidId: undefined, accounts: undefined,
+    ib, errors: [], infos: [], decodeErrors: [], events, nextValidId: undefined, accounts: undefined, of,
+    until: async (name, pred = () => true, what = name) => {
+      let found: any[] | undefined;
+      await waitFor(() => (found = of(name).find(pred)) !== undefined, `${what} (client ${clientId})`);
+      return found as any[];
+    },
     disconnect: () => {
       try {
         ib.disconnect();
@@ -51,6 +77,8 @@ export async function connectClient(port: number, clientId: number, opts: { wait
       }
     },
   };
+  allClients.push(c);
+  ib.on(EventName.all, (name: string, args: any[]) => events.push({ name, args }));
   ib.on(EventName.error, (err: Error, code: number, reqId: number) => {
     if (code === 505) c.decodeErrors.push(err.message);
     c.errors.push({ code, reqId, message: err.message });
