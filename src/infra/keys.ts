@@ -43,6 +43,10 @@ export interface Keys {
   readonly orderId: string;
   /** string: epoch ms of the last reconciled executions time */
   readonly checkpoint: string;
+  /** stream: operator commands to the running daemon (kill-switch cancels) */
+  readonly control: string;
+  /** string: JSON heartbeat of the running daemon (status) */
+  readonly daemonStatus: string;
 }
 
 /** Build the key set for a prefix ("ibkr" → "ibkr:orders", …). The prefix must not end with ":". */
@@ -69,5 +73,7 @@ export function keysFor(prefix: string): Keys {
     outcome: (signalId: string) => k(`outcome:${signalId}`),
     orderId: k('order-id'),
     checkpoint: k('reconcile:checkpoint'),
+    control: k('control'),
+    daemonStatus: k('daemon:status'),
   });
 }

@@ -108,6 +108,15 @@ redis.call('SADD', KEYS[2], ARGV[1])
 return nil
 `);
 
+// KEYS: record, signalSet   ARGV: orderRef, statePrefix. Deletes an INTENT record only.
+const DISCARD_LUA = new LuaScript(`
+if redis.call('HGET', KEYS[1], 'state') ~= 'INTENT' then return 0 end
+redis.call('DEL', KEYS[1])
+redis.call('SREM', ARGV[2] .. 'INTENT', ARGV[1])
+redis.call('SREM', KEYS[2], ARGV[1])
+return 1
+`);
+
 // KEYS: record, byOrderId   ARGV: orderRef, statePrefix, allowedStates ('' = any, else ',A,B,'), field/value...
 const UPDATE_LUA = new LuaScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return {'NOT_FOUND'} end
@@ -161,6 +170,15 @@ export class Outbox {
     )) as string[] | null;
     if (res === null) return { created: true, record: decodeOutbox(pairsToRecord(encode(full))) as OutboxRecord };
     return { created: false, existing: decodeOutbox(pairsToRecord(res)) as OutboxRecord };
+  }
+
+  /**
+   * Remove an INTENT record that provably never left the process (the broker call threw before sending).
+   * Returns false, and changes nothing, when the record has moved past INTENT.
+   */
+  async discardIntent(orderRef: string, signalId: string): Promise<boolean> {
+    const res = await DISCARD_LUA.run(this.redis, [this.keys.outboxOrder(orderRef), this.keys.outboxSignal(signalId)], [orderRef, this.statePrefix]);
+    return res === 1;
   }
 
   /**

@@ -1,0 +1,77 @@
+/**
+ * Operator commands to a running daemon, over the `<prefix>:control` stream. The kill switch itself is
+ * the trading-state keys (read before every order); `ibkr-exec halt --cancel` also asks the daemon to
+ * cancel its working orders here, because IB lets only the client id that placed an order cancel it.
+ */
+import type { Redis } from 'ioredis';
+import type { Config } from '../config.js';
+import type { Infra } from '../infra/index.js';
+import { createRedis } from '../infra/redis.js';
+import { fieldsToRecord } from '../infra/streams.js';
+import type { BrokerPort } from '../execution/broker-port.js';
+import type { Logger } from './logger.js';
+
+const WORKING = ['SUBMITTED', 'ACCEPTED', 'PARTIALLY_FILLED', 'UNRESOLVED'] as const;
+
+export class ControlListener {
+  private running = false;
+  private conn: Redis | undefined;
+  private lastId = '$';
+
+  constructor(
+    private readonly config: Config,
+    private readonly password: string | undefined,
+    private readonly infra: Infra,
+    private readonly broker: BrokerPort,
+    private readonly logger: Logger,
+  ) {}
+
+  start(): void {
+    this.running = true;
+    this.conn = createRedis(this.config.redis.url, { role: 'worker', connectionName: 'ibkr-exec:control', ...(this.password !== undefined ? { password: this.password } : {}) });
+    this.conn.on('error', () => undefined);
+    void this.loop();
+  }
+
+  stop(): void {
+    this.running = false;
+    this.conn?.disconnect();
+  }
+
+  private async loop(): Promise<void> {
+    while (this.running && this.conn) {
+      try {
+        const res = (await this.conn.xread('BLOCK', 1000, 'STREAMS', this.infra.keys.control, this.lastId)) as [string, [string, string[]][]][] | null;
+        for (const [, entries] of res ?? []) {
+          for (const [id, flat] of entries) {
+            this.lastId = id;
+            await this.handle(fieldsToRecord(flat));
+          }
+        }
+      } catch (err) {
+        if (!this.running) return;
+        this.logger.warn({ err }, 'control stream read failed');
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
+  }
+
+  /** `{action: "cancel", account?}`: cancel this daemon's working orders (all accounts when none given). */
+  async handle(cmd: Readonly<Record<string, string>>): Promise<void> {
+    if (cmd.action !== 'cancel') return;
+    const account = cmd.account || undefined;
+    const working = (await this.infra.outbox.listByState(WORKING)).filter((r) => r.orderId !== undefined && (!account || r.account === account));
+    let cancelled = 0;
+    for (const r of working) {
+      try {
+        await this.broker.cancelOrder(r.orderId as number);
+        cancelled += 1;
+      } catch (err) {
+        this.logger.warn({ err, orderRef: r.orderRef }, 'cancel failed');
+      }
+    }
+    if (!account) await this.broker.cancelAll().catch((err: unknown) => this.logger.warn({ err }, 'global cancel failed'));
+    await this.infra.audit.append({ type: 'kill-switch.cancel', account: account ?? '', data: { requested: working.length, cancelled, global: !account } });
+    this.logger.warn({ account: account ?? 'ALL', cancelled }, 'kill switch: working orders cancelled');
+  }
+}

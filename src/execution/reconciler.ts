@@ -1,0 +1,205 @@
+/**
+ * SHELL: brings our outbox in line with the broker, using the pure `reconcile()`. It runs
+ *  - at every session start and after every 1101/1102 (the IB adapter calls `onSnapshot` and keeps
+ *    orders blocked until it returns: no trading before reconciliation),
+ *  - whenever an order has waited past the ack timeout (the in-flight monitor), and periodically,
+ *  - on demand, when a redelivered job finds an order whose fate is unknown (`runNow`).
+ * Invariants: passes never overlap (each `runNow` gets a pass that starts after the call); an order is
+ * treated as absent from the broker only when connectivity stayed clear for the whole pass; a fill is
+ * published once per execId; every action is audited.
+ */
+import type { Subscription } from 'rxjs';
+import type { Clock } from '../domain/clock.js';
+import type { OrderEvent, OrderState } from '../domain/order-state.js';
+import type { AuditLog } from '../infra/audit.js';
+import type { Outbox } from '../infra/outbox.js';
+import type { StreamPublisher } from '../infra/streams.js';
+import type { TradingStateStore } from '../infra/trading-state.js';
+import type { Logger } from '../app/logger.js';
+import type { BrokerPort, FillReport, OrderReport } from './broker-port.js';
+import type { OrderEventProcessor } from './order-events.js';
+import { reconcile, type LocalOrder, type ReconcileAction } from './reconcile.js';
+
+export interface ReconcilerDeps {
+  readonly broker: BrokerPort;
+  readonly outbox: Outbox;
+  readonly streams: StreamPublisher;
+  readonly audit: AuditLog;
+  readonly tradingState: TradingStateStore;
+  readonly events: OrderEventProcessor;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** an order younger than this is never called absent (> the ack timeout) */
+  readonly absentGraceMs: number;
+  /** an in-flight order older than this triggers a pass */
+  readonly inflightThresholdMs: number;
+}
+
+export interface BrokerSnapshot {
+  readonly openOrders: readonly OrderReport[];
+  readonly completedOrders: readonly OrderReport[];
+  readonly executions: readonly FillReport[];
+}
+
+const OPEN_STATES: readonly OrderState[] = ['INTENT', 'SUBMITTED', 'ACCEPTED', 'PARTIALLY_FILLED', 'PENDING_CANCEL', 'UNRESOLVED'];
+const IN_FLIGHT: readonly OrderState[] = ['SUBMITTED', 'UNRESOLVED'];
+
+const EVENT_TO: Readonly<Record<OrderState, OrderEvent | undefined>> = {
+  INTENT: undefined,
+  SUBMITTED: 'SENT',
+  ACCEPTED: 'ACK',
+  PARTIALLY_FILLED: 'PARTIAL_FILL',
+  FILLED: 'FILL',
+  PENDING_CANCEL: 'CANCEL_REQUESTED',
+  CANCELLED: 'CANCELLED',
+  REJECTED: 'REJECTED',
+  UNRESOLVED: undefined,
+};
+
+const RESOLVED_TO: Readonly<Partial<Record<OrderState, OrderEvent>>> = {
+  ACCEPTED: 'RESOLVED_ACCEPTED',
+  PARTIALLY_FILLED: 'RESOLVED_PARTIALLY_FILLED',
+  FILLED: 'RESOLVED_FILLED',
+  CANCELLED: 'RESOLVED_CANCELLED',
+  REJECTED: 'RESOLVED_REJECTED',
+};
+
+export class Reconciler {
+  private chain: Promise<unknown> = Promise.resolve();
+  private lastDisruptionAt = 0;
+  private timers: NodeJS.Timeout[] = [];
+  private sub: Subscription | undefined;
+  private readonly knownConflicts = new Set<string>();
+  private passes = 0;
+
+  constructor(private readonly d: ReconcilerDeps) {
+    this.sub = d.broker.connection$.subscribe((s) => {
+      if (s.state !== 'CONNECTED') this.lastDisruptionAt = d.clock.now();
+    });
+  }
+
+  /** How many passes completed (for status and tests). */
+  get completedPasses(): number {
+    return this.passes;
+  }
+
+  /** The IB adapter's own pass (session start, 1101/1102): adopt, resolve and publish; never "absent". */
+  onSnapshot(snap: BrokerSnapshot, why: string): Promise<void> {
+    return this.serialize(() => this.apply(snap, false, why)).then(() => undefined);
+  }
+
+  /** Queries the broker now and applies the result; passes are serialized. */
+  runNow(why = 'on demand'): Promise<{ connectivityClear: boolean }> {
+    return this.serialize(async () => {
+      const startedAt = this.d.clock.now();
+      const openOrders = await this.d.broker.openOrders();
+      const completedOrders = await this.d.broker.completedOrders();
+      const executions = await this.d.broker.executions();
+      const clear = this.d.broker.isReadyForOrders() && this.lastDisruptionAt < startedAt;
+      await this.apply({ openOrders, completedOrders, executions }, clear, why);
+      return { connectivityClear: clear };
+    });
+  }
+
+  /** Starts the in-flight monitor and the periodic pass. */
+  start(opts: { inflightCheckMs: number; intervalMs: number }): void {
+    const tick = (fn: () => Promise<unknown>) => () => void fn().catch((err: unknown) => this.d.logger.warn({ err }, 'reconciliation pass failed'));
+    this.timers.push(setInterval(tick(() => this.checkInflight()), opts.inflightCheckMs));
+    this.timers.push(setInterval(tick(() => (this.d.broker.isReadyForOrders() ? this.runNow('periodic') : Promise.resolve())), opts.intervalMs));
+  }
+
+  stop(): void {
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    this.sub?.unsubscribe();
+    this.sub = undefined;
+  }
+
+  private async checkInflight(): Promise<void> {
+    if (!this.d.broker.isReadyForOrders()) return;
+    const now = this.d.clock.now();
+    const stale = (await this.d.outbox.listByState(IN_FLIGHT)).filter(
+      (r) => !this.d.events.isSending(r.orderRef) && now - (r.sentAt ?? r.updatedAt) >= this.d.inflightThresholdMs,
+    );
+    if (stale.length > 0) await this.runNow('in-flight orders past the ack timeout');
+  }
+
+  private serialize<T>(fn: () => Promise<T>): Promise<T> {
+    const p = this.chain.then(fn);
+    this.chain = p.catch(() => undefined);
+    return p;
+  }
+
+  private async apply(snap: BrokerSnapshot, connectivityClear: boolean, why: string): Promise<void> {
+    const records = await this.d.outbox.listByState(OPEN_STATES);
+    const local: LocalOrder[] = records
+      .filter((r) => !this.d.events.isSending(r.orderRef))
+      .map((r) => ({
+        orderRef: r.orderRef,
+        signalId: r.signalId,
+        account: r.account,
+        state: r.state,
+        quantity: r.quantity,
+        filled: r.filled,
+        ...(r.orderId !== undefined ? { orderId: r.orderId } : {}),
+        ...(r.permId !== undefined ? { permId: r.permId } : {}),
+        ...(r.sentAt !== undefined ? { sentAt: r.sentAt } : {}),
+      }));
+    const knownExecIds = await this.d.streams.publishedExecIds(snap.executions.map((e) => e.execId));
+    const actions = reconcile(
+      local,
+      { open: snap.openOrders, completed: snap.completedOrders, executions: snap.executions, knownExecIds },
+      { now: this.d.clock.now(), connectivityClear, absentGraceMs: this.d.absentGraceMs, knownConflicts: this.knownConflicts },
+    );
+    for (const a of actions) await this.applyAction(a, records.find((r) => 'orderRef' in a && r.orderRef === a.orderRef)?.signalId);
+    this.passes += 1;
+    await this.d.audit.append({
+      type: 'reconciliation',
+      data: { why, connectivityClear, local: local.length, open: snap.openOrders.length, completed: snap.completedOrders.length, executions: snap.executions.length, actions: actions.map((a) => a.type) },
+    });
+  }
+
+  private async applyAction(a: ReconcileAction, signalId: string | undefined): Promise<void> {
+    const fig = 'filled' in a ? { ...(a.orderId !== undefined ? { orderId: a.orderId } : {}), ...(a.permId !== undefined ? { permId: a.permId } : {}), filled: a.filled, ...(a.avgFillPrice ? { avgFillPrice: a.avgFillPrice } : {}) } : {};
+    switch (a.type) {
+      case 'ADOPT': {
+        const ev = EVENT_TO[a.to];
+        if (ev) await this.d.events.apply(a.orderRef, ev, fig, 'reconcile');
+        return;
+      }
+      case 'RESOLVE': {
+        const ev = RESOLVED_TO[a.to] ?? EVENT_TO[a.to];
+        if (ev) await this.d.events.apply(a.orderRef, ev, fig, 'reconcile');
+        return;
+      }
+      case 'MARK_ABSENT':
+        // UNRESOLVED: its job already answered; the order is settled as never placed, not re-sent.
+        // SUBMITTED: its job crashed after sending; back to INTENT so the redelivered job may send it.
+        if (a.from === 'UNRESOLVED') {
+          await this.d.events.apply(a.orderRef, 'RESOLVED_REJECTED', { note: 'never reached the broker (absent after a full reconciliation pass); not re-sent' }, 'reconcile');
+        } else {
+          await this.d.events.apply(a.orderRef, 'ABSENT', { note: 'absent at the broker after a full reconciliation pass' }, 'reconcile');
+        }
+        return;
+      case 'PUBLISH_FILL': {
+        const res = await this.d.streams.fill({ ...a.fill, ...(signalId ? { signalId } : {}), ts: this.d.clock.now() });
+        if (res.status === 'FILL' || res.status === 'CORRECTION') {
+          await this.d.audit.append({ type: 'fill', account: a.fill.account, orderRef: a.fill.orderRef ?? '', data: { execId: a.fill.execId, shares: a.fill.shares, price: a.fill.price, source: 'reconcile' } });
+        }
+        return;
+      }
+      case 'UNTRACKED':
+        this.d.logger.warn({ orderRef: a.orderRef, account: a.account }, 'the broker holds an order of ours we have no record of');
+        await this.d.audit.append({ type: 'reconciliation.untracked', account: a.account, orderRef: a.orderRef, data: { state: a.state, orderId: a.report.orderId, permId: a.report.permId ?? null } });
+        return;
+      case 'POSITION_DRIFT':
+      case 'CONFLICT': {
+        this.knownConflicts.add(a.type === 'CONFLICT' ? a.key : `drift:${a.account}:${a.symbol}`);
+        const previous = await this.d.tradingState.setAccount(a.account, 'REDUCE_ONLY');
+        this.d.logger.error({ action: a }, `reconciliation found a ${a.type === 'CONFLICT' ? 'conflict' : 'position drift'}; account set to REDUCE_ONLY`);
+        await this.d.audit.append({ type: 'trading-state', account: a.account, data: { previous, current: 'REDUCE_ONLY', cause: a } });
+        return;
+      }
+    }
+  }
+}
