@@ -1,0 +1,114 @@
+/**
+ * The whole product in one process: the TWS simulator and the daemon on free loopback ports, a queue
+ * producer, and helpers to send signals and wait for their outcomes. Used by `ibkr-exec demo`, the
+ * end-to-end tests, the chaos suite and the benchmark. Every stack gets its own Redis key prefix and
+ * queue name, so several can share one Redis.
+ */
+import { randomUUID } from 'node:crypto';
+import { Queue, QueueEvents, type Job } from 'bullmq';
+import { parseConfig, type Config, type Env } from '../config.js';
+import { DEFAULT_CONFIG_INPUT } from '../config.js';
+import type { Outcome } from '../domain/types.js';
+import { redisOptionsFor } from '../infra/redis.js';
+import { SIGNAL_JOB_OPTIONS, jobIdForSignal } from '../ingest/enqueue.js';
+import { startSimulator, type Fixture, type SimulatorHandle } from '../sim/index.js';
+import { startDaemon, type DaemonHandle, type DaemonOptions } from './daemon.js';
+import { createLogger, type Logger } from './logger.js';
+
+export interface StackOptions {
+  readonly redisUrl: string;
+  readonly fixture?: Fixture;
+  readonly seed?: number;
+  /** simulator random walk period (0 = prices move only when told) */
+  readonly tickIntervalMs?: number;
+  /** overrides merged into the default config (accounts, limits, ira, execution, readOnly, mode …) */
+  readonly config?: Readonly<Record<string, unknown>>;
+  readonly env?: Env;
+  readonly logger?: Logger;
+  readonly daemon?: Partial<Omit<DaemonOptions, 'config' | 'env' | 'logger'>>;
+  /** start without the daemon (tests that start it themselves) */
+  readonly noDaemon?: boolean;
+}
+
+export interface Stack {
+  readonly sim: SimulatorHandle;
+  readonly config: Config;
+  readonly queue: Queue;
+  readonly queueEvents: QueueEvents;
+  daemon: DaemonHandle | undefined;
+  readonly adminUrl: string;
+  /** enqueues a payload (job id from the signal id unless given) and returns the job */
+  send(payload: Readonly<Record<string, unknown>>, jobId?: string): Promise<Job>;
+  /** waits for the job's return value; rejects with the failure reason when the job fails */
+  outcome(job: Job, timeoutMs?: number): Promise<Outcome>;
+  /** starts (or restarts) the daemon */
+  startDaemon(): Promise<DaemonHandle>;
+  /** calls the simulator's admin API */
+  admin<T = unknown>(path: string, body?: unknown): Promise<T>;
+  stop(): Promise<void>;
+}
+
+export async function startStack(o: StackOptions): Promise<Stack> {
+  const sim = await startSimulator({ port: 0, adminPort: 0, tickIntervalMs: o.tickIntervalMs ?? 0, seed: o.seed ?? 7, ...(o.fixture ? { fixture: o.fixture } : {}) });
+  const id = randomUUID().slice(0, 8);
+  const raw = {
+    ...DEFAULT_CONFIG_INPUT,
+    ...o.config,
+    ib: { ...DEFAULT_CONFIG_INPUT.ib, port: sim.port, ...((o.config?.ib as object | undefined) ?? {}) },
+    redis: { url: o.redisUrl, prefix: `ibkr-${id}` },
+    queue: { name: `signals-${id}` },
+  };
+  const parsed = parseConfig(raw, {});
+  if (!parsed.ok) {
+    await sim.close();
+    throw new Error(`stack config: ${parsed.errors.join('; ')}`);
+  }
+  const config = parsed.config;
+  const connection = { url: o.redisUrl, ...redisOptionsFor({ role: 'worker' }) };
+  const queue = new Queue(config.queue.name, { connection });
+  const queueEvents = new QueueEvents(config.queue.name, { connection });
+  await queueEvents.waitUntilReady();
+  const logger = o.logger ?? createLogger({ silent: true });
+  const adminUrl = `http://127.0.0.1:${sim.adminPort ?? 0}`;
+
+  const stack: Stack = {
+    sim,
+    config,
+    queue,
+    queueEvents,
+    daemon: undefined,
+    adminUrl,
+    send: (payload, jobId) => queue.add('signal', payload, { ...SIGNAL_JOB_OPTIONS, jobId: jobId ?? jobIdForSignal(String(payload.id)) }),
+    outcome: async (job, timeoutMs = 30_000) => (await job.waitUntilFinished(queueEvents, timeoutMs)) as Outcome,
+    startDaemon: async () => {
+      stack.daemon = await startDaemon({ config, env: o.env ?? {}, logger, ...o.daemon });
+      return stack.daemon;
+    },
+    admin: async <T>(path: string, body?: unknown): Promise<T> => {
+      const res = await fetch(adminUrl + path, body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const text = await res.text();
+      if (!res.ok) throw new Error(`simulator admin ${path}: ${res.status} ${text}`);
+      return (text ? JSON.parse(text) : undefined) as T;
+    },
+    stop: async () => {
+      await stack.daemon?.stop();
+      await queueEvents.close();
+      await queue.obliterate({ force: true }).catch(() => undefined);
+      await deleteKeys(await queue.client, `${config.redis.prefix}:*`).catch(() => undefined);
+      await queue.close();
+      await sim.close();
+    },
+  };
+  if (!o.noDaemon) await stack.startDaemon();
+  return stack;
+}
+
+/** Deletes every key matching `pattern` (a stack's own prefix). */
+async function deleteKeys(redis: { scan(cursor: string, ...args: (string | number)[]): Promise<[string, string[]]>; del(...keys: string[]): Promise<number> }, pattern: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+    if (keys.length) await redis.del(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+}
