@@ -9,7 +9,8 @@ import { Queue, QueueEvents, type Job } from 'bullmq';
 import { parseConfig, type Config, type Env } from '../config.js';
 import { DEFAULT_CONFIG_INPUT } from '../config.js';
 import type { Outcome } from '../domain/types.js';
-import { redisOptionsFor } from '../infra/redis.js';
+import { createRedis, redisOptionsFor } from '../infra/redis.js';
+import type { Redis } from 'ioredis';
 import { SIGNAL_JOB_OPTIONS, jobIdForSignal } from '../ingest/enqueue.js';
 import { startSimulator, type Fixture, type SimulatorHandle } from '../sim/index.js';
 import { startDaemon, type DaemonHandle, type DaemonOptions } from './daemon.js';
@@ -94,7 +95,9 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       await stack.daemon?.stop();
       await queueEvents.close();
       await queue.obliterate({ force: true }).catch(() => undefined);
-      await deleteKeys(await queue.client, `${config.redis.prefix}:*`).catch(() => undefined);
+      const cleaner = createRedis(o.redisUrl);
+      await deleteKeys(cleaner, `${config.redis.prefix}:*`).catch(() => undefined);
+      cleaner.disconnect();
       await queue.close();
       await sim.close();
     },
@@ -104,7 +107,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
 }
 
 /** Deletes every key matching `pattern` (a stack's own prefix). */
-async function deleteKeys(redis: { scan(cursor: string, ...args: (string | number)[]): Promise<[string, string[]]>; del(...keys: string[]): Promise<number> }, pattern: string): Promise<void> {
+async function deleteKeys(redis: Redis, pattern: string): Promise<void> {
   let cursor = '0';
   do {
     const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
