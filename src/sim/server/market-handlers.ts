@@ -56,8 +56,12 @@ export function sendTicks(s: SessionContext, reqId: number, ins: SimInstrument, 
   const t = (live: number, del: number): number => (delayed ? del : live);
   s.send({ type: 'TICK_PRICE', reqId, tickType: t(1, 66), price: q.bid.toString(), size: q.bidSize, attrMask: 0 });
   s.send({ type: 'TICK_PRICE', reqId, tickType: t(2, 67), price: q.ask.toString(), size: q.askSize, attrMask: 0 });
+  // TWS repeats the sizes as TICK_SIZE; stoqey's synthetic tickSize from TICK_PRICE skips BID_SIZE (type 0 is falsy)
+  s.send({ type: 'TICK_SIZE', reqId, tickType: t(0, 69), size: q.bidSize });
+  s.send({ type: 'TICK_SIZE', reqId, tickType: t(3, 70), size: q.askSize });
   if (ins.secType !== 'CASH') {
     s.send({ type: 'TICK_PRICE', reqId, tickType: t(4, 68), price: q.last.toString(), size: q.lastSize, attrMask: 0 });
+    s.send({ type: 'TICK_SIZE', reqId, tickType: t(5, 71), size: q.lastSize });
     s.send({ type: 'TICK_SIZE', reqId, tickType: t(8, 74), size: q.volume });
     s.send({ type: 'TICK_STRING', reqId, tickType: t(45, 88), value: String(Math.floor(q.ts / 1000)) });
   }
