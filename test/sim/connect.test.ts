@@ -2,50 +2,10 @@
  * Handshake, START_API sequence, client-id rules and robustness, over real TCP: raw sockets check the
  * exact frames; @stoqey/ib (IBApi and IBApiNext) checks that a real client is happy (no 505 ever).
  */
-import { connect, type Socket } from 'node:net';
 import { IBApiNext } from '@stoqey/ib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SimulatorHandle } from '../../src/sim/index.js';
-import { FrameDecoder, encodeFrame } from '../../src/sim/wire/index.js';
-import { connectClient, installDecodeGuard, startTestSim, waitFor } from './helpers.js';
-
-/** A raw TWS client socket that collects server frames. */
-class RawClient {
-  readonly frames: string[][] = [];
-  closed = false;
-  private readonly decoder = new FrameDecoder();
-  readonly socket: Socket;
-
-  constructor(port: number) {
-    this.socket = connect(port, '127.0.0.1');
-    this.socket.on('data', (b) => {
-      this.decoder.push(b);
-      this.frames.push(...this.decoder.drain());
-    });
-    this.socket.on('close', () => {
-      this.closed = true;
-    });
-    this.socket.on('error', () => undefined);
-  }
-
-  handshake(range = 'v100..193'): void {
-    const body = Buffer.from(range, 'utf8');
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(body.length);
-    this.socket.write(Buffer.concat([Buffer.from('API\0', 'latin1'), len, body]));
-  }
-
-  send(fields: (string | number)[]): void {
-    this.socket.write(encodeFrame(fields));
-  }
-
-  async start(clientId: number): Promise<void> {
-    this.handshake();
-    await waitFor(() => this.frames.length >= 1, 'handshake reply');
-    this.send([71, 2, clientId, '']);
-    await waitFor(() => this.frames.some((f) => f[0] === '4' && f[3] === '2158'), '2158');
-  }
-}
+import { RawClient, connectClient, installDecodeGuard, startTestSim, waitFor } from './helpers.js';
 
 let sim: SimulatorHandle;
 const raws: RawClient[] = [];

@@ -3,9 +3,11 @@
  * clients with explicit host/port/clientId, an event recorder that fails on any 505 (decode error),
  * bounded polling, and admin HTTP calls.
  */
+import { connect, type Socket } from 'node:net';
 import { EventName, IBApi } from '@stoqey/ib';
 import { afterEach, expect } from 'vitest';
 import { startSimulator, type SimulatorHandle, type SimulatorOptions } from '../../src/sim/index.js';
+import { FrameDecoder, encodeFrame } from '../../src/sim/wire/index.js';
 
 /** Starts a simulator on free ports (TWS and admin) with tickIntervalMs 0. */
 export function startTestSim(opts: SimulatorOptions = {}): Promise<SimulatorHandle> {
@@ -104,3 +106,42 @@ export async function admin(sim: SimulatorHandle, method: 'GET' | 'POST', path: 
   });
   return { status: res.status, json: await res.json() };
 }
+
+/** A raw TWS client socket that collects server frames. */
+export class RawClient {
+  readonly frames: string[][] = [];
+  closed = false;
+  private readonly decoder = new FrameDecoder();
+  readonly socket: Socket;
+
+  constructor(port: number) {
+    this.socket = connect(port, '127.0.0.1');
+    this.socket.on('data', (b) => {
+      this.decoder.push(b);
+      this.frames.push(...this.decoder.drain());
+    });
+    this.socket.on('close', () => {
+      this.closed = true;
+    });
+    this.socket.on('error', () => undefined);
+  }
+
+  handshake(range = 'v100..193'): void {
+    const body = Buffer.from(range, 'utf8');
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(body.length);
+    this.socket.write(Buffer.concat([Buffer.from('API\0', 'latin1'), len, body]));
+  }
+
+  send(fields: (string | number)[]): void {
+    this.socket.write(encodeFrame(fields));
+  }
+
+  async start(clientId: number): Promise<void> {
+    this.handshake();
+    await waitFor(() => this.frames.length >= 1, 'handshake reply');
+    this.send([71, 2, clientId, '']);
+    await waitFor(() => this.frames.some((f) => f[0] === '4' && f[3] === '2158'), '2158');
+  }
+}
+
