@@ -1,0 +1,113 @@
+/**
+ * `ibkr-exec demo`: the simulator and the daemon in one process on free ports, the example signals of
+ * `examples/signals/` sent one by one, and a table of each account's outcome and of the fills.
+ * Redis: `REDIS_URL`, else a private `redis-server` on a free port (when the binary exists).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import type { Outcome } from '../domain/types.js';
+import { readStream } from '../infra/streams.js';
+import { startStack } from './stack.js';
+
+export interface DemoRow {
+  readonly file: string;
+  readonly outcome?: Outcome;
+  readonly failure?: string;
+}
+
+export interface DemoResult {
+  readonly rows: readonly DemoRow[];
+  readonly fills: readonly Readonly<Record<string, string>>[];
+  readonly deadLetters: number;
+}
+
+/** The folder of example signals shipped with the package. */
+export function examplesDir(): string {
+  return join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'examples', 'signals');
+}
+
+/** Runs the demo against `redisUrl`; returns what happened (the CLI prints it). */
+export async function runDemo(redisUrl: string, dir = examplesDir()): Promise<DemoResult> {
+  const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+  const stack = await startStack({ redisUrl });
+  try {
+    const rows: DemoRow[] = [];
+    for (const file of files) {
+      const payload = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Record<string, unknown>;
+      // one job per file: the duplicate example reaches the daemon, whose outbox answers DUPLICATE
+      const job = await stack.send(payload, `demo-${basename(file, '.json')}`);
+      try {
+        rows.push({ file, outcome: await stack.outcome(job) });
+      } catch (e) {
+        rows.push({ file, failure: (e as Error).message });
+      }
+    }
+    await new Promise((r) => setTimeout(r, 200)); // let the last fills reach the stream
+    const redis = new Redis(redisUrl);
+    try {
+      const keys = stack.daemon?.infra.keys;
+      const fills = keys ? (await readStream(redis, keys.fills)).map((e) => e.fields) : [];
+      const deadLetters = keys ? (await readStream(redis, keys.deadLetter)).length : 0;
+      return { rows, fills, deadLetters };
+    } finally {
+      redis.disconnect();
+    }
+  } finally {
+    await stack.stop();
+  }
+}
+
+/** A private redis-server on a free loopback port, or undefined when the binary is not installed. */
+export async function startPrivateRedis(): Promise<{ url: string; stop(): Promise<void> } | undefined> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'ibkr-exec-demo-redis-'));
+  let child: ChildProcess;
+  try {
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
+  } catch {
+    return undefined;
+  }
+  const spawned = await new Promise<boolean>((resolve) => {
+    child.once('error', () => resolve(false));
+    child.once('spawn', () => resolve(true));
+  });
+  if (!spawned) return undefined;
+  const url = `redis://127.0.0.1:${port}`;
+  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  probe.on('error', () => undefined);
+  for (let i = 0; i < 50; i++) {
+    try {
+      await probe.connect();
+      await probe.ping();
+      break;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  probe.disconnect();
+  return {
+    url,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const addr = s.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
