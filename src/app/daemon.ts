@@ -74,7 +74,8 @@ export async function startDaemon(o: DaemonOptions): Promise<DaemonHandle> {
   if (readOnly && !config.readOnly) logger.warn('mode is live but IBKR_EXEC_LIVE_ACCOUNTS is empty: starting READ-ONLY, no order will be sent');
   if (config.readOnly) logger.warn('read-only mode: signals are answered DENIED with READ_ONLY');
 
-  let reconciler: Reconciler | undefined;
+  // the adapter's reconnect hook needs the reconciler, which needs the adapter: tie them through a holder
+  const hooks: { reconciler?: Reconciler } = {};
   const broker = new IbBroker({
     host: config.ib.host,
     port: config.ib.port,
@@ -82,13 +83,13 @@ export async function startDaemon(o: DaemonOptions): Promise<DaemonHandle> {
     maxMessagesPerSecond: config.ib.maxMessagesPerSecond,
     orderIdStore: infra.orderIds,
     ...(o.ibBackoff ? { backoff: o.ibBackoff } : {}),
-    onReconnected: (snap) => reconciler?.onSnapshot(snap, `IB ${snap.why}`),
+    onReconnected: (snap) => hooks.reconciler?.onSnapshot(snap, `IB ${snap.why}`),
     logger: logger.child({ component: 'ib' }),
     clock,
   });
   const market = new MarketContext(broker, config.accounts, clock, { quoteMaxAgeMs: 1_000, snapshotMaxAgeMs: 5_000 });
   const events = new OrderEventProcessor({ ...infra, clock, logger, onAccountActivity: () => market.invalidateAccounts() });
-  reconciler = new Reconciler({
+  const reconciler = new Reconciler({
     ...infra,
     broker,
     events,
@@ -97,6 +98,7 @@ export async function startDaemon(o: DaemonOptions): Promise<DaemonHandle> {
     absentGraceMs: config.execution.ackTimeoutMs * 2,
     inflightThresholdMs: config.execution.ackTimeoutMs,
   });
+  hooks.reconciler = reconciler;
   const subs: Subscription[] = [events.attach(broker.events$)];
   subs.push(
     broker.connection$.subscribe((s) => {
@@ -109,13 +111,12 @@ export async function startDaemon(o: DaemonOptions): Promise<DaemonHandle> {
   await broker.connect();
   await infra.audit.append({ type: 'daemon.start', data: { mode: config.mode, readOnly, clientId: config.ib.clientId, accounts: config.accounts.map((a) => a.id) } });
 
-  const rec = reconciler;
   const exec = new ExecutionService({
     ...infra,
     broker,
     market,
     events,
-    reconcileNow: () => rec.runNow('redelivered job'),
+    reconcileNow: () => reconciler.runNow('redelivered job'),
     clock,
     logger,
     policy: { mode: config.mode, readOnly, liveAccounts, limits: config.limits, ira: config.ira, ackTimeoutMs: config.execution.ackTimeoutMs, brokerWaitMs: 15_000 },
@@ -208,7 +209,7 @@ export async function startDaemon(o: DaemonOptions): Promise<DaemonHandle> {
         await source.worker.close(true);
       }
       control.stop();
-      reconciler?.stop();
+      reconciler.stop();
       for (const s of subs) s.unsubscribe();
       await infra.audit.append({ type: 'daemon.stop', data: {} }).catch(() => undefined);
       await broker.disconnect();

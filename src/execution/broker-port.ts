@@ -9,7 +9,7 @@
  *    means "handed to the socket", NOT "accepted". Acceptance, rejection and fills arrive on `events$`.
  *    It throws `BrokerUnavailableError` (nothing was sent) when the connection is not ready for orders.
  *  - every order event carries the `orderRef` when the broker echoed one or the adapter knows it.
- *  - fills are emitted once per `execId` (a correction `…​.02` replaces `…​.01` and is re-emitted).
+ *  - fills are emitted once per `execId` (a correction `….02` replaces `….01` and is re-emitted).
  */
 import type { Observable } from 'rxjs';
 import type {
