@@ -12,11 +12,11 @@ import { resolveCommission } from './commission.js';
 import type { EngineContext } from './context.js';
 import type { SimEvent, SimEventListener } from './events.js';
 import { execIdFactory, type SimExecution } from './executions.js';
-import { evaluate } from './fill-engine.js';
+import { cancelOrderInternal, evaluate } from './fill-engine.js';
 import { InstrumentRegistry, type SimInstrument } from './instruments.js';
 import { Market } from './market.js';
 import { OrderBook } from './order-book.js';
-import type { SimOrder } from './orders.js';
+import { isOpen, type SimOrder } from './orders.js';
 import { hashString, mulberry32 } from './prng.js';
 import { StatsRegistry } from './stats.js';
 
@@ -146,8 +146,11 @@ export class SimEngine {
     }
   }
 
-  /** A new trading day: the last price becomes the close and all cash settles. */
+  /** A new trading day: open DAY orders expire (Cancelled), the last price becomes the close, all cash settles. */
   newDay(): void {
+    for (const o of [...this.orders.values()]) {
+      if (isOpen(o) && o.tif === 'DAY') cancelOrderInternal(this.ctx, o, 'Order expired (DAY)');
+    }
     this.market.rollDay();
     this.settle();
   }

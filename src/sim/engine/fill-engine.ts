@@ -3,7 +3,7 @@
  * price move, closing auction), books executions into accounts, activates bracket children when their
  * parent fills, and cancels OCA peers (same account + ocaGroup, or same parent) when one fills.
  */
-import { Decimal } from '../../domain/types.js';
+import type { Decimal } from '../../domain/types.js';
 import { commissionFor } from './commission.js';
 import { orderKey, type EngineContext } from './context.js';
 import type { SimExecution } from './executions.js';
