@@ -1,0 +1,214 @@
+/**
+ * Chaos suite (issue "Exactly-once execution … a chaos suite that proves it"). One run:
+ *  - a private redis-server with AOF (`appendfsync always`), restarted mid-run;
+ *  - the simulator in this process (it outlives every daemon);
+ *  - the daemon as a child process with a fixed IB client id, SIGKILLed at random moments and restarted;
+ *  - hundreds of signals enqueued over time while a seeded scheduler injects simulator faults
+ *    (disconnect, connectivity-lost, drop-acks, reject-next, restart with rolled-back order ids) and
+ *    price moves that fill resting limit orders, whoever is up at that moment;
+ *  - then the faults stop, the system settles (bounded), and the invariants of `invariants.ts` plus the
+ *    audit chain are checked. One line of counts is printed.
+ * Sizes from the environment: CHAOS_SIGNALS (default 240), CHAOS_SEED (default: random, printed),
+ * CHAOS_KILLS (4), CHAOS_REDIS_RESTARTS (1), CHAOS_SIM_FAULTS (each simulator fault this often, 2),
+ * CHAOS_RATE (signals per second, 6), CHAOS_KEEP=1 keeps the temp dir (logs, AOF).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG_INPUT } from '../../src/config.js';
+import { jobIdForSignal, SIGNAL_JOB_OPTIONS } from '../../src/ingest/enqueue.js';
+import { keysFor } from '../../src/infra/keys.js';
+import { createRedis, redisOptionsFor } from '../../src/infra/redis.js';
+import { readStream } from '../../src/infra/streams.js';
+import { verifyAudit } from '../../src/infra/audit.js';
+import { Outbox } from '../../src/infra/outbox.js';
+import { startSimulator, type SimulatorHandle } from '../../src/sim/index.js';
+import { daemonProcess, type DaemonProcess } from './daemon-process.js';
+import { checkInvariants, missingFills, type JobView, type SimState } from './invariants.js';
+import { ACCOUNTS, BASE_PRICES, CHAOS_FIXTURE, planFaults, planSignals, prng, type PlannedFault, type PlannedJob } from './scenario.js';
+import { startRedisProcess, type RedisProcess } from './redis-process.js';
+
+const envInt = (name: string, dflt: number): number => {
+  const v = Number(process.env[name]);
+  return Number.isFinite(v) && process.env[name] !== '' && process.env[name] !== undefined ? v : dflt;
+};
+
+const SEED = envInt('CHAOS_SEED', Math.floor(Math.random() * 2 ** 31));
+const SIGNALS = envInt('CHAOS_SIGNALS', 240);
+const RATE = envInt('CHAOS_RATE', 6);
+const KILLS = envInt('CHAOS_KILLS', 4);
+const REDIS_RESTARTS = envInt('CHAOS_REDIS_RESTARTS', 1);
+const SIM_FAULTS = envInt('CHAOS_SIM_FAULTS', 2);
+const KEEP = process.env.CHAOS_KEEP === '1';
+const SETTLE_MS = envInt('CHAOS_SETTLE_MS', 120_000);
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `cond` every `everyMs` until it is true or `timeoutMs` passed; returns the last result. */
+async function until(cond: () => Promise<boolean>, timeoutMs: number, everyMs = 250): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await cond().catch(() => false)) return true;
+    if (Date.now() > deadline) return false;
+    await sleep(everyMs);
+  }
+}
+
+describe('chaos: exactly-once execution under crashes and faults', () => {
+  const runId = randomBytes(3).toString('hex');
+  const dir = mkdtempSync(join(tmpdir(), 'ibkr-chaos-'));
+  const prefix = `chaos-${runId}`;
+  const queueName = `signals-chaos-${runId}`;
+  let redisProc: RedisProcess;
+  let sim: SimulatorHandle;
+  let daemon: DaemonProcess;
+  let queue: Queue;
+  let redis: Redis;
+  let adminUrl = '';
+
+  beforeAll(async () => {
+    console.log(`chaos: seed=${SEED} signals=${SIGNALS} kills=${KILLS} dir=${dir}`);
+    redisProc = await startRedisProcess();
+    sim = await startSimulator({ port: 0, adminPort: 0, tickIntervalMs: 0, seed: SEED, fixture: CHAOS_FIXTURE });
+    adminUrl = `http://127.0.0.1:${sim.adminPort ?? 0}`;
+    daemon = daemonProcess(
+      {
+        config: {
+          ...DEFAULT_CONFIG_INPUT,
+          ib: { host: '127.0.0.1', port: sim.port, clientId: 17 },
+          redis: { url: redisProc.url, prefix },
+          queue: { name: queueName },
+          execution: { ackTimeoutMs: 1500, inflightCheckMs: 500, shutdownTimeoutMs: 5000 },
+        },
+        lockDurationMs: 2000,
+        stalledIntervalMs: 500,
+        logLevel: process.env.CHAOS_LOG_LEVEL ?? 'info',
+        ibBackoff: { initialMs: 200, maxMs: 1000 },
+      },
+      join(dir, 'daemon.log'),
+    );
+    queue = new Queue(queueName, { connection: { url: redisProc.url, ...redisOptionsFor({ role: 'worker' }) } });
+    queue.on('error', () => undefined);
+    redis = createRedis(redisProc.url, { role: 'worker' });
+    redis.on('error', () => undefined);
+  }, 60_000);
+
+  afterAll(async () => {
+    await daemon?.stop().catch(() => undefined);
+    await queue?.close().catch(() => undefined);
+    redis?.disconnect();
+    await sim?.close();
+    await redisProc?.stop(KEEP);
+    if (!KEEP) rmSync(dir, { recursive: true, force: true });
+  }, 60_000);
+
+  it('never places an order twice and never loses a signal', async () => {
+    const r = prng(SEED);
+    const plan = planSignals(r, SIGNALS, runId, jobIdForSignal);
+    const faults = planFaults(r, { kills: KILLS, redisRestarts: REDIS_RESTARTS, perSimFault: SIM_FAULTS });
+    const durationMs = (SIGNALS / RATE) * 1000;
+    const gaps = plan.map(() => r() * 2 * (1000 / RATE)); // mean 1/RATE s
+    const faultCounts: Record<string, number> = {};
+
+    await daemon.start();
+    const admin = async (path: string, body?: unknown): Promise<unknown> => {
+      const res = await fetch(adminUrl + path, body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const text = await res.text();
+      if (!res.ok) throw new Error(`admin ${path}: ${res.status} ${text}`);
+      return JSON.parse(text) as unknown;
+    };
+
+    const t0 = Date.now();
+    const produce = async (): Promise<void> => {
+      for (const [i, p] of plan.entries()) {
+        await sleep(gaps[i] ?? 0);
+        await queue.add('signal', p.payload, { ...SIGNAL_JOB_OPTIONS, backoff: { type: 'exponential', delay: 250 }, jobId: p.jobId });
+      }
+    };
+    const inject = async (f: PlannedFault): Promise<void> => {
+      switch (f.kind) {
+        case 'daemon-kill':
+          await daemon.kill();
+          await sleep(f.n);
+          await daemon.start();
+          break;
+        case 'redis-restart':
+          await redisProc.restart(f.n);
+          break;
+        case 'disconnect':
+          await admin('/fault', { action: 'disconnect' });
+          break;
+        case 'connectivity-lost':
+          await admin('/fault', { action: 'connectivity-lost', ms: f.n });
+          break;
+        case 'drop-acks':
+          await admin('/fault', { action: 'drop-acks', count: f.n });
+          break;
+        case 'reject-next':
+          await admin('/fault', { action: 'reject-next', code: 201, message: 'Order rejected - reason:chaos' });
+          break;
+        case 'sim-restart':
+          await admin('/fault', { action: 'restart', rollbackOrderIds: true });
+          break;
+        case 'price-move':
+          await admin('/price', { symbol: f.symbol, price: Math.round((BASE_PRICES[f.symbol ?? ''] ?? 100) * f.n * 100) / 100 });
+          break;
+      }
+      faultCounts[f.kind] = (faultCounts[f.kind] ?? 0) + 1;
+    };
+    const chaos = async (): Promise<void> => {
+      for (const f of faults) {
+        const wait = t0 + f.at * durationMs - Date.now();
+        if (wait > 0) await sleep(wait);
+        await inject(f);
+      }
+    };
+    await Promise.all([produce(), chaos()]);
+    // faults stop: prices back to the base so the market is calm, daemon up
+    if (!daemon.running) await daemon.start();
+
+    // settle: every job completed or failed (bounded)
+    const settled = await until(async () => {
+      const c = await queue.getJobCounts('wait', 'active', 'delayed', 'prioritized', 'waiting-children', 'paused', 'completed', 'failed');
+      return (c.completed ?? 0) + (c.failed ?? 0) >= plan.length;
+    }, SETTLE_MS, 500);
+
+    // settle: nothing in flight in the outbox, every execution of ours on the fills stream (bounded)
+    const keys = keysFor(prefix);
+    const outbox = new Outbox(redis, keys);
+    const inflight = async () => (await outbox.listByState(['INTENT', 'SUBMITTED', 'UNRESOLVED'])).map((x) => `${x.orderRef}:${x.state}`);
+    await until(async () => (await inflight()).length === 0, 30_000, 500);
+    await until(async () => missingFills((await admin('/state')) as SimState, await readStream(redis, keys.fills)).length === 0, 30_000, 500);
+
+    const jobs: JobView[] = [];
+    for (const p of plan as PlannedJob[]) {
+      const job = await queue.getJob(p.jobId);
+      jobs.push({ planned: p, job, state: job ? await job.getState() : 'missing' });
+    }
+    const state = (await admin('/state')) as SimState;
+    const fills = await readStream(redis, keys.fills);
+    const dead = await readStream(redis, keys.deadLetter);
+    const verdict = checkInvariants(jobs, state, fills, dead, ACCOUNTS);
+    const audit = await verifyAudit(redis, keys.audit);
+    const stillInflight = await inflight();
+    const c = verdict.counts;
+    const faultLine = Object.entries(faultCounts).filter(([k]) => k !== 'daemon-kill').map(([k, n]) => `${k}=${n}`).join(',');
+    console.log(
+      `chaos: seed=${SEED} signals=${c.signals} jobs=${c.jobs} (invalid=${c.invalid} replays=${c.replays}) kills=${faultCounts['daemon-kill'] ?? 0} ` +
+        `faults[${faultLine}] orders=${c.orders} duplicates=${c.duplicates} lost=${c.lost} unresolved=${c.unresolved} ` +
+        `fills=${c.fills}/${c.executions} results=${JSON.stringify(c.results)} inflight=${stillInflight.length} audit=${audit.ok ? `ok(${audit.count})` : 'BAD'} ` +
+        `settled=${settled} daemonStarts=${daemon.starts} ${((Date.now() - t0) / 1000).toFixed(0)}s`,
+    );
+    if (verdict.violations.length > 0 || !audit.ok || stillInflight.length > 0) {
+      console.log(`chaos: seed=${SEED} violations:\n  ${[...verdict.violations, ...(audit.ok ? [] : [`audit: seq ${audit.seq}: ${audit.reason}`]), ...stillInflight.map((x) => `still in flight: ${x}`)].slice(0, 50).join('\n  ')}\n  logs: ${dir}`);
+    }
+    expect(verdict.violations).toEqual([]);
+    expect(audit).toMatchObject({ ok: true });
+    expect(stillInflight).toEqual([]);
+    expect(settled).toBe(true);
+  }, 420_000);
+});
