@@ -56,6 +56,11 @@ export function valuePosition(p: SimPosition, market: Market): { price: Decimal;
   return { price, value, unrealized };
 }
 
+/** Variation margin of a futures position: the price move since entry, commission excluded (cash already paid it). */
+function futuresPnl(p: SimPosition, market: Market): Decimal {
+  return market.quote(p.instrument.symbol).last.sub(p.avgPrice).mul(p.quantity).mul(p.instrument.multiplier);
+}
+
 /** Computes the base-currency totals of an account. */
 export function accountTotals(a: SimAccount, market: Market, instruments: InstrumentRegistry): AccountTotals {
   const rate = (cur: string): Decimal => fxRate(instruments, market, cur, a.baseCurrency);
@@ -73,7 +78,7 @@ export function accountTotals(a: SimAccount, market: Market, instruments: Instru
     unreal = unreal.add(v.unrealized.mul(r));
     realized = realized.add(p.realizedPnl.mul(r));
     if (p.instrument.secType === 'FUT') {
-      futPnl = futPnl.add(v.unrealized.mul(r));
+      futPnl = futPnl.add(futuresPnl(p, market).mul(r));
       init = init.add(p.instrument.initialMargin.mul(Math.abs(p.quantity)).mul(r));
       maint = maint.add(p.instrument.maintMargin.mul(Math.abs(p.quantity)).mul(r));
     } else {
@@ -132,7 +137,7 @@ export function ledgerValues(a: SimAccount, market: Market, instruments: Instrum
     for (const p of a.positions.values()) {
       if (p.instrument.currency !== cur) continue;
       const v = valuePosition(p, market);
-      if (p.instrument.secType === 'FUT') fut = fut.add(v.unrealized);
+      if (p.instrument.secType === 'FUT') fut = fut.add(futuresPnl(p, market));
       else stock = stock.add(v.value);
       unreal = unreal.add(v.unrealized);
       realized = realized.add(p.realizedPnl);

@@ -8,11 +8,12 @@ import { Decimal } from '../../domain/types.js';
 import type { FixtureAccount } from '../fixture/schema.js';
 import type { InstrumentRegistry, SimInstrument } from './instruments.js';
 
-/** One position; `avgCost` is per unit incl. commission (not multiplied). */
+/** One position; `avgCost` is per unit incl. commission, `avgPrice` without it (neither multiplied). */
 export interface SimPosition {
   readonly instrument: SimInstrument;
   quantity: number;
   avgCost: Decimal;
+  avgPrice: Decimal;
   realizedPnl: Decimal;
 }
 
@@ -88,12 +89,12 @@ export class SimAccount {
       }
       return ZERO;
     }
-    const { realized, gross } = this.applyPosition(ins, side === 'BUY' ? qty : -qty, price, commission);
+    const { realized, priceGross } = this.applyPosition(ins, side === 'BUY' ? qty : -qty, price, commission);
     const notional = price.mul(qty).mul(ins.multiplier);
     if (ins.secType === 'FUT') {
       this.spend(cur, commission);
-      if (gross.gte(0)) this.add(cur, gross, gross);
-      else this.spend(cur, gross.neg());
+      if (priceGross.gte(0)) this.add(cur, priceGross, priceGross);
+      else this.spend(cur, priceGross.neg());
     } else if (side === 'BUY') {
       this.spend(cur, notional.add(commission));
     } else {
@@ -103,37 +104,46 @@ export class SimAccount {
     return realized;
   }
 
-  /** Updates the position; `realized` is net of the closing share of commission, `gross` is before it. */
+  /**
+   * Updates the position. `realized` (as IB reports it) is against the commission-inclusive average cost
+   * and net of the closing share of commission; `priceGross` is the pure price difference (futures cash).
+   */
   private applyPosition(
     ins: SimInstrument,
     signedQty: number,
     price: Decimal,
     commission: Decimal,
-  ): { realized: Decimal; gross: Decimal } {
-    const pos = this.positions.get(ins.symbol) ?? { instrument: ins, quantity: 0, avgCost: ZERO, realizedPnl: ZERO };
+  ): { realized: Decimal; priceGross: Decimal } {
+    const pos = this.positions.get(ins.symbol) ?? { instrument: ins, quantity: 0, avgCost: ZERO, avgPrice: ZERO, realizedPnl: ZERO };
     const absQ = Math.abs(signedQty);
     const perUnitComm = commission.div(new Decimal(absQ).mul(ins.multiplier));
     const dir = Math.sign(signedQty);
     let realized = ZERO;
-    let gross = ZERO;
+    let priceGross = ZERO;
     let remaining = absQ;
     if (pos.quantity !== 0 && Math.sign(pos.quantity) !== dir) {
       const closeQty = Math.min(absQ, Math.abs(pos.quantity));
-      gross = price.sub(pos.avgCost).mul(closeQty).mul(ins.multiplier).mul(Math.sign(pos.quantity));
+      const sign = Math.sign(pos.quantity);
+      const gross = price.sub(pos.avgCost).mul(closeQty).mul(ins.multiplier).mul(sign);
+      priceGross = price.sub(pos.avgPrice).mul(closeQty).mul(ins.multiplier).mul(sign);
       realized = gross.sub(commission.mul(closeQty).div(absQ));
       pos.quantity += dir * closeQty;
       remaining -= closeQty;
-      if (pos.quantity === 0) pos.avgCost = ZERO;
+      if (pos.quantity === 0) {
+        pos.avgCost = ZERO;
+        pos.avgPrice = ZERO;
+      }
     }
     if (remaining > 0) {
       const eff = price.add(perUnitComm.mul(dir));
       const held = Math.abs(pos.quantity);
       pos.avgCost = pos.avgCost.mul(held).add(eff.mul(remaining)).div(held + remaining);
+      pos.avgPrice = pos.avgPrice.mul(held).add(price.mul(remaining)).div(held + remaining);
       pos.quantity += dir * remaining;
     }
     pos.realizedPnl = pos.realizedPnl.add(realized);
     this.positions.set(ins.symbol, pos);
-    return { realized, gross };
+    return { realized, priceGross };
   }
 
   /** Settles all pending proceeds: settled cash becomes equal to cash in every currency. */
@@ -157,7 +167,8 @@ export function createAccounts(fixtures: readonly FixtureAccount[], instruments:
     for (const p of f.positions ?? []) {
       const ins = instruments.bySymbol(p.symbol);
       if (!ins) throw new Error(`fixture position names unknown instrument ${p.symbol}`);
-      acct.positions.set(ins.symbol, { instrument: ins, quantity: p.quantity, avgCost: new Decimal(p.avgCost), realizedPnl: ZERO });
+      const avg = new Decimal(p.avgCost);
+      acct.positions.set(ins.symbol, { instrument: ins, quantity: p.quantity, avgCost: avg, avgPrice: avg, realizedPnl: ZERO });
     }
     return acct;
   });
