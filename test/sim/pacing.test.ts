@@ -69,3 +69,17 @@ describe('pacing', () => {
     expect(st.stats.connections[0]).toMatchObject({ clientId: 4, messages: 26, violations: 0 });
   });
 });
+
+describe('+PACEAPI', () => {
+  it('a client that sends the +PACEAPI connect option is paced, not refused', async () => {
+    sim = await startTestSim({ maxMessagesPerSecond: 10 });
+    const r = new RawClient(sim.port);
+    raws.push(r);
+    r.handshake('v100..193 +PACEAPI');
+    await waitFor(() => r.frames.length >= 1, 'handshake');
+    r.send([71, 2, 5, '']);
+    burst(r, 15);
+    await waitFor(() => r.frames.filter((f) => f[0] === '49').length === 15, 'all 15 answered', 15_000);
+    expect(r.frames.some((f) => f[0] === '4' && f[3] === '100')).toBe(false);
+  });
+});

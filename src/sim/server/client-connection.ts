@@ -129,6 +129,7 @@ export class ClientConnection implements SessionContext {
       const v = negotiateVersion(hs.minVersion, Math.min(hs.maxVersion, this.engine.serverVersion ?? hs.maxVersion));
       if (v === null) return this.fail(`no common version with client range v${hs.minVersion}..${hs.maxVersion}`);
       this.version = v;
+      if (/(^|\s)\+PACEAPI(\s|$)/.test(hs.options)) this.meter.usePacing();
       this.socket.write(encodeFrame([v, twsTime(this.engine.now())]));
       chunk = this.handshakeBuf.subarray(hs.consumed);
       this.handshakeBuf = undefined;

@@ -18,12 +18,17 @@ export class PacingMeter {
 
   constructor(
     private readonly stats: ConnectionStats,
-    private readonly mode: PacingMode,
+    private mode: PacingMode,
     private readonly max: number,
   ) {}
 
   private static trim(list: number[], now: number): void {
     while (list.length > 0 && (list[0] ?? 0) <= now - 1000) list.shift();
+  }
+
+  /** Switches to 'pace' (a client that asked for it with the "+PACEAPI" connect option). */
+  usePacing(): void {
+    this.mode = 'pace';
   }
 
   /** Records a newly received message (stats) and returns the verdict for it. */
