@@ -153,6 +153,16 @@ describe('historical data', () => {
     }
   });
 
+  it('keepUpToDate sends HISTORICAL_DATA_UPDATE on price changes until cancelled', async () => {
+    const c = await connectClient(sim.port, 12);
+    c.ib.reqHistoricalData(31, { ...AAPL, symbol: 'MSFT' }, '', '1 D', '5 mins' as never, 'TRADES' as never, 1, 2, true);
+    await c.until('historicalData', (a) => a[0] === 31 && String(a[1]).startsWith('finished'));
+    await admin(sim, 'POST', '/price', { symbol: 'MSFT', price: 421.5 });
+    const [, date, , , , close] = await c.until('historicalDataUpdate', (a) => a[0] === 31);
+    expect([typeof date, close]).toEqual(['string', 421.5]);
+    c.ib.cancelHistoricalData(31);
+  });
+
   it('a bad bar size is answered with error 321', async () => {
     const c = await connectClient(sim.port, 11);
     c.ib.reqHistoricalData(30, AAPL, '', '1 D', '7 parsecs' as never, 'TRADES' as never, 1, 1, false);
