@@ -189,6 +189,8 @@ export class Reconciler {
         return;
       }
       case 'UNTRACKED':
+        // `local` holds open records only: an order whose record is terminal (or being sent) is ours and tracked
+        if (await this.d.outbox.get(a.orderRef)) return;
         this.d.logger.warn({ orderRef: a.orderRef, account: a.account }, 'the broker holds an order of ours we have no record of');
         await this.d.audit.append({ type: 'reconciliation.untracked', account: a.account, orderRef: a.orderRef, data: { state: a.state, orderId: a.report.orderId, permId: a.report.permId ?? null } });
         return;
