@@ -239,6 +239,10 @@ export class IbConnection {
     api.on(EventName.all, (name: string, args: unknown[]) => {
       if (session === this.session) this.hub.emit(name, ...args);
     });
+    // START_API leaves with the server-version reply, outside our queue: it still counts against the budget
+    api.on(EventName.connected, () => {
+      if (session === this.session) this.pacer.recordExternal();
+    });
     api.on(EventName.managedAccounts, (list: string) => {
       this.accounts = list.split(',').map((a) => a.trim()).filter((a) => a.length > 0);
       gotAccounts = true;

@@ -65,6 +65,12 @@ export class Pacer {
     this.timer = undefined;
   }
 
+  /** Count a message @stoqey/ib sent by itself (START_API on connect) against the same budget. */
+  recordExternal(): void {
+    this.limiter.recordExternal(this.clock.now());
+    this.sentTotal += 1;
+  }
+
   /** Messages waiting. */
   pending(): number {
     return this.queues.reduce((n, q) => n + q.length, 0);

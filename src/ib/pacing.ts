@@ -116,6 +116,12 @@ export class OutboundLimiter {
     this.window.record(now);
     return true;
   }
+
+  /** Count a message that left without asking (the handshake's START_API): it uses the budget too. */
+  recordExternal(now: number): void {
+    this.bucket.tryTake(now);
+    this.window.record(now);
+  }
 }
 
 /** Historical-data pacing limits (IB's small-bar rules, applied to every request to stay safe). */

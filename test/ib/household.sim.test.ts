@@ -1,0 +1,101 @@
+/** IbBroker against the simulator over TCP: accounts, summaries, positions, contracts, market data. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BrokerError } from '../../src/execution/broker-port.js';
+import type { IbBroker } from '../../src/ib/ib-broker.js';
+import { AAPL, makeBroker, simState, startSim } from './support/sim.js';
+import type { Sim } from './support/sim.js';
+
+const ACCOUNTS = ['DU1000001', 'DU1000002', 'DU1000003'];
+let sim: Sim;
+let broker: IbBroker;
+
+beforeAll(async () => {
+  sim = await startSim(11);
+  broker = makeBroker(sim.port);
+  await broker.connect();
+});
+
+afterAll(async () => {
+  await broker?.disconnect();
+  await sim?.close();
+});
+
+describe('three linked accounts', () => {
+  it('lists every managed account', async () => {
+    expect([...(await broker.managedAccounts())].sort()).toEqual(ACCOUNTS);
+  });
+
+  it('keeps one account summary per account, matching the fixture', async () => {
+    const sums = await broker.accountSummaries();
+    expect(sums.map((s) => s.account).sort()).toEqual(ACCOUNTS);
+    const by = Object.fromEntries(sums.map((s) => [s.account, s]));
+    expect(by.DU1000001!.accountType).toBe('IRA');
+    expect(by.DU1000002!.accountType).toBe('INDIVIDUAL');
+    expect(by.DU1000003!.accountType).toBe('CORPORATION');
+    expect(by.DU1000001!.totalCashValue?.toNumber()).toBe(50_000);
+    expect(by.DU1000002!.totalCashValue?.toNumber()).toBe(100_000);
+    expect(by.DU1000003!.totalCashValue?.toNumber()).toBe(250_000);
+    expect(by.DU1000003!.netLiquidation?.toNumber()).toBe(250_000); // no positions
+    expect(by.DU1000001!.netLiquidation!.toNumber()).toBeGreaterThan(50_000); // cash + 100 AAPL
+    for (const s of sums) {
+      expect(s.buyingPower).toBeDefined();
+      expect(s.cashByCurrency.USD?.toNumber()).toBe(s.totalCashValue?.toNumber());
+    }
+    expect(broker.stats().decoderErrors).toBe(0);
+  });
+
+  it('reports every position of every account, as the simulator holds them', async () => {
+    const mine = (await broker.positions()).map((p) => `${p.account}:${p.symbol}:${p.quantity}`).sort();
+    const state = await simState(sim);
+    const theirs = state.positions.filter((p) => p.quantity !== 0).map((p) => `${p.account}:${p.symbol}:${p.quantity}`).sort();
+    expect(mine).toEqual(theirs);
+    expect(mine).toContain('DU1000001:AAPL:100');
+    expect(mine).toContain('DU1000002:MSFT:50');
+    expect(mine.some((p) => p.startsWith('DU1000003:'))).toBe(false);
+  });
+});
+
+describe('contracts and market data', () => {
+  it('returns contract details with the IRA-relevant fields, cached', async () => {
+    const ci = await broker.contractDetails(AAPL);
+    expect(ci).toMatchObject({ symbol: 'AAPL', conId: 265598, stockType: 'COMMON', longName: 'APPLE INC' });
+    const et = await broker.contractDetails({ ...AAPL, symbol: 'ET' });
+    expect(et.stockType).toBe('MLP');
+    const sent = broker.stats().messagesSent;
+    await broker.contractDetails(AAPL);
+    expect(broker.stats().messagesSent).toBe(sent);
+  });
+
+  it('rejects an unknown contract with error 200', async () => {
+    const err = await broker.contractDetails({ ...AAPL, symbol: 'ZZZZNOPE' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BrokerError);
+    expect((err as BrokerError).code).toBe(200);
+  });
+
+  it('quotes AAPL around the simulator price', async () => {
+    const q = await broker.quote(AAPL);
+    const mid = q.bid && q.ask ? q.bid.add(q.ask).div(2).toNumber() : q.last?.toNumber();
+    expect(mid).toBeGreaterThan(150);
+    expect(mid).toBeLessThan(230);
+    expect(q.stale).toBe(false);
+  });
+
+  it('returns historical daily bars', async () => {
+    const bars = await broker.historicalBars(AAPL, { barSize: '1 day', duration: '1 M', whatToShow: 'TRADES' });
+    expect(bars.length).toBeGreaterThan(5);
+    for (const b of bars) expect(b.high.gte(b.low)).toBe(true);
+  });
+
+  it('reports shortable shares (generic tick 236)', async () => {
+    expect(await broker.shortableShares(AAPL)).toBe(50_000_000);
+  });
+
+  it('answers a what-if order with margin and commission, placing nothing', async () => {
+    const before = (await simState(sim)).orders.length;
+    const { leg } = await import('./support/sim.js');
+    const w = await broker.whatIf(leg({ account: 'DU1000002', quantity: 10 }));
+    expect(w.initMarginChange ?? w.commission).toBeDefined();
+    expect((await simState(sim)).orders.length).toBe(before);
+    expect(broker.stats().decoderErrors).toBe(0);
+  });
+});

@@ -1,0 +1,42 @@
+/** One outbound budget, measured at the simulator: a burst of 200 requests never exceeds it. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { IbBroker } from '../../src/ib/ib-broker.js';
+import { AAPL, collect, lastStatus, leg, makeBroker, simState, startSim, waitUntil } from './support/sim.js';
+import type { Sim } from './support/sim.js';
+
+const BUDGET = 40;
+let sim: Sim;
+let broker: IbBroker;
+
+beforeAll(async () => {
+  sim = await startSim(51);
+  broker = makeBroker(sim.port, { maxMessagesPerSecond: BUDGET, clientId: 7171 });
+  await broker.connect();
+});
+
+afterAll(async () => {
+  await broker?.disconnect();
+  await sim?.close();
+});
+
+describe('outbound pacing', () => {
+  it('sends 200 mixed requests without exceeding the budget or drawing error 100', async () => {
+    const events = collect(broker);
+    const sentBefore = broker.stats().messagesSent;
+    const data = Array.from({ length: 190 }, (_, i) =>
+      i % 2 === 0 ? broker.executions() : broker.contractDetails({ ...AAPL, conId: 900_000 + i }).catch(() => undefined));
+    const orders = Array.from({ length: 10 }, () => leg({ type: 'MKT', account: 'DU1000003' }));
+    const placed = broker.placeOrders(orders);
+    await Promise.all([...data, placed]);
+    for (const o of orders) await waitUntil(() => lastStatus(events, o.orderRef), 15_000, 'order ack');
+    expect(broker.stats().messagesSent - sentBefore).toBeGreaterThanOrEqual(200);
+    const st = await simState(sim);
+    const mine = (st.stats?.connections ?? []).filter((c) => c.clientId === 7171);
+    expect(mine.length).toBeGreaterThan(0);
+    for (const c of mine) {
+      expect(c.violations).toBe(0);
+      expect(c.maxPerSecond).toBeLessThanOrEqual(BUDGET);
+    }
+    expect(broker.stats().decoderErrors).toBe(0);
+  });
+});
