@@ -80,6 +80,33 @@ describe('contracts and market data', () => {
     expect(q.stale).toBe(false);
   });
 
+  it('falls back to delayed data after 354 and flags the quote delayed', async () => {
+    // the simulator has no "not subscribed" fault: inject IB's 354 for our request id the moment it leaves
+    const hub = (broker as unknown as { conn: { hub: import('node:events').EventEmitter } }).conn.hub;
+    let injected = 0;
+    const onSent = (tokens: unknown[]): void => {
+      if (Number(tokens[0]) === 1 && injected === 0) {
+        injected = Number(tokens[2]);
+        hub.emit('error', new Error('Requested market data is not subscribed.'), 354, injected);
+      }
+    };
+    hub.on('sent', onSent);
+    try {
+      const q = await broker.quote({ ...AAPL, symbol: 'MSFT' });
+      expect(injected).toBeGreaterThan(0);
+      expect(q.delayed).toBe(true);
+      expect(q.last ?? q.bid).toBeDefined();
+    } finally {
+      hub.off('sent', onSent);
+    }
+  });
+
+  it('returns a borrow fee from FEE_RATE history', async () => {
+    const fee = await broker.borrowFee(AAPL);
+    expect(fee).toBeDefined();
+    expect(fee!.toNumber()).toBeGreaterThanOrEqual(0);
+  });
+
   it('returns historical daily bars', async () => {
     const bars = await broker.historicalBars(AAPL, { barSize: '1 day', duration: '1 M', whatToShow: 'TRADES' });
     expect(bars.length).toBeGreaterThan(5);

@@ -115,6 +115,17 @@ describe('reconciliation queries', () => {
     expect(byAccount.every((x) => x.account === 'DU1000003')).toBe(true);
   });
 
+  it('attaches the orderRef to fills of an order whose acks were dropped, and finds it by reconciliation', async () => {
+    await simPost(sim, '/fault', { action: 'drop-acks', count: 1 });
+    const l = leg({ type: 'MKT', account: 'DU1000003', quantity: 3 });
+    const [p] = await broker.placeOrders([l]);
+    const fill = await waitUntil(() => events.find((e) => e.type === 'fill' && e.fill.orderId === p!.orderId), 10_000, 'fill without ack');
+    expect(fill.type === 'fill' && fill.fill.orderRef).toBe(l.orderRef);
+    expect(lastStatus(events, l.orderRef)).toBeUndefined(); // no ack was pushed
+    const done = await broker.completedOrders();
+    expect(done.find((o) => o.orderRef === l.orderRef)?.status).toBe('FILLED');
+  });
+
   it('emits each fill once even when executions are re-requested', async () => {
     await broker.executions();
     await broker.executions();
