@@ -218,9 +218,14 @@ function checkEntry(f: Readonly<Record<string, string>>, seq: number, prev: stri
  * Recompute the whole chain of stream `key` and compare its end with the head key `${key}:head`.
  * Detects an edited field, a deleted, reordered or inserted record, and truncation of the tail; the
  * result names the first bad seq. An empty stream with no head is ok (count 0).
+ * Safe against a running daemon: the head is read BEFORE the stream (records appended during the scan
+ * only extend the stream past it) and again after (XADD and the head move atomically, so a stream
+ * longer than the later head was written without the head).
  */
 export async function verifyAudit(redis: Redis, key: string): Promise<VerifyResult> {
+  const before = parseHead(await redis.get(`${key}:head`));
   let expected: Head = { seq: 0, hash: GENESIS_HASH };
+  let hashAtBefore: string | undefined;
   let start = '-';
   for (;;) {
     const page = await redis.xrange(key, start, '+', 'COUNT', 1000);
@@ -230,17 +235,19 @@ export async function verifyAudit(redis: Redis, key: string): Promise<VerifyResu
       const reason = checkEntry(f, seq, expected.hash);
       if (reason !== undefined) return { ok: false, seq, reason };
       expected = { seq, hash: f.hash ?? '' };
+      if (seq === before.seq) hashAtBefore = expected.hash;
     }
     if (page.length < 1000) break;
     start = `(${page[page.length - 1]?.[0] ?? ''}`;
   }
-  const head = parseHead(await redis.get(`${key}:head`));
-  if (head.seq > expected.seq) {
-    return { ok: false, seq: expected.seq + 1, reason: `records ${expected.seq + 1}–${head.seq} are missing (truncated; head is seq ${head.seq})` };
+  if (before.seq > expected.seq) {
+    return { ok: false, seq: expected.seq + 1, reason: `records ${expected.seq + 1}–${before.seq} are missing (truncated; head is seq ${before.seq})` };
   }
-  if (head.seq < expected.seq) {
-    return { ok: false, seq: head.seq + 1, reason: `head key records seq ${head.seq} but the stream continues to seq ${expected.seq}` };
+  if (before.seq > 0 && hashAtBefore !== before.hash) return { ok: false, seq: before.seq, reason: 'head hash does not match the record it names' };
+  const after = parseHead(await redis.get(`${key}:head`));
+  if (after.seq < expected.seq) {
+    return { ok: false, seq: after.seq + 1, reason: `head key records seq ${after.seq} but the stream continues to seq ${expected.seq}` };
   }
-  if (head.hash !== expected.hash) return { ok: false, seq: head.seq, reason: 'head hash does not match the last record' };
+  if (after.seq === expected.seq && after.hash !== expected.hash) return { ok: false, seq: after.seq, reason: 'head hash does not match the last record' };
   return { ok: true, count: expected.seq };
 }
