@@ -3,7 +3,7 @@
  * account summary, account updates and open orders; placeNewOrder, getAllOpenOrders, cancelOrder,
  * getExecutionDetails, market data snapshot and history. Any 505 from the client fails the suite.
  */
-import { IBApiNext, type IBApiNextError } from '@stoqey/ib';
+import { EventName, IBApiNext, type IBApi, type IBApiNextError } from '@stoqey/ib';
 import { firstValueFrom, filter } from 'rxjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SimulatorHandle } from '../../src/sim/index.js';
@@ -58,8 +58,11 @@ describe('IBApiNext over the simulator', () => {
     expect(open.map((o) => [o.orderId, o.order.orderRef, o.orderState.status])).toEqual([[id, 'next-lmt', 'Submitted']]);
     next.cancelOrder(id);
     await waitFor(() => [...sim.engine.orders.values()][0]?.status === 'Cancelled', 'cancelled');
+    let live = 0;
+    (next as unknown as { api: IBApi }).api.on(EventName.execDetails, () => live++); // `api` is private in the typings
     const id2 = await next.placeNewOrder(AAPL, { action: 'BUY' as never, orderType: 'MKT' as never, totalQuantity: 2, account: 'DU1000003', transmit: true, orderRef: 'next-mkt' });
-    await waitFor(() => sim.engine.executions.length === 1, 'fill');
+    // IBApiNext adds every execDetails (also live reqId −1 ones) to a pending getExecutionDetails: wait for the live one first
+    await waitFor(() => live === 1, 'live execution at the client');
     const details = await next.getExecutionDetails({ acctCode: 'DU1000003' });
     expect(details.map((d) => [d.execution.orderId, d.execution.orderRef, d.execution.shares])).toEqual([[id2, 'next-mkt', 2]]);
     expect(errors.filter((e) => e.code === 202).map((e) => e.reqId)).toContain(id);
