@@ -41,6 +41,8 @@ export class ControlListener {
   private async loop(): Promise<void> {
     while (this.running && this.conn) {
       try {
+        // "$" must be resolved once: re-sent after every empty BLOCK it would skip requests added in between
+        if (this.lastId === '$') this.lastId = (await this.conn.xrevrange(this.infra.keys.control, '+', '-', 'COUNT', 1))[0]?.[0] ?? '0-0';
         const res = (await this.conn.xread('BLOCK', 1000, 'STREAMS', this.infra.keys.control, this.lastId)) as [string, [string, string[]][]][] | null;
         for (const [, entries] of res ?? []) {
           for (const [id, flat] of entries) {
