@@ -40,7 +40,7 @@ describe('faults', () => {
 
   it('connectivity-lost: 1100, orders held without ack, then 1102 and the held orders processed', async () => {
     const c = await connectClient(sim.port, 3);
-    await fault({ action: 'connectivity-lost', ms: 300 });
+    await fault({ action: 'connectivity-lost', ms: 1000 });
     await c.until('info', (x) => x[1] === 1100);
     c.ib.placeOrder(1, AAPL, mkt('DU1000003', 2, 'held'));
     await c.until('orderStatus', (x) => x[0] === 1 && x[1] === 'Filled');
