@@ -20,7 +20,7 @@
  *    1100/2110; orders are allowed only after it (see `connection-state.ts`).
  */
 import { EventEmitter } from 'node:events';
-import { EventName, IBApi } from '@stoqey/ib';
+import type { IBApi } from '@stoqey/ib';
 import { BehaviorSubject } from 'rxjs';
 import type { Clock } from '../domain/clock.js';
 import { systemClock } from '../domain/clock.js';
@@ -29,38 +29,16 @@ import type { ConnectionStatus } from '../execution/broker-port.js';
 import type { ConnAction, ConnEvent, ConnState } from './connection-state.js';
 import { initialConnState, isReady, reduceConn } from './connection-state.js';
 import { classifyIbCode } from './ib-errors.js';
+import { closeAttempt, openAttempt } from './ib-attempt.js';
+import { LivenessProbe } from './ib-liveness.js';
 import type { IbLogger } from './ib-log.js';
 import { silentLogger } from './ib-log.js';
 import { Pacer } from './ib-pacer.js';
 import type { Priority } from './ib-pacer.js';
-import type { BackoffOptions } from './pacing.js';
+import type { IbConnectionOptions } from './ib-connection-options.js';
 import { backoffDelay } from './pacing.js';
 
-export interface IbConnectionOptions {
-  readonly host: string;
-  readonly port: number;
-  /** fixed on every (re)connect */
-  readonly clientId: number;
-  /** the one outbound budget, messages/second (default 40; TWS allows 50) */
-  readonly maxMessagesPerSecond?: number;
-  /** false = one attempt only (CLI); default true */
-  readonly reconnect?: boolean;
-  readonly backoff?: BackoffOptions;
-  /** delay between attempts after 326 "client id in use" (default 60 s) */
-  readonly slowRetryMs?: number;
-  /** jitter source (tests pass a constant) */
-  readonly random?: () => number;
-  /** liveness probe period; 0 disables (default 30 s) */
-  readonly livenessIntervalMs?: number;
-  /** probe answer deadline (default 10 s) */
-  readonly livenessTimeoutMs?: number;
-  /** socket up → nextValidId + managedAccounts deadline (default 10 s) */
-  readonly handshakeTimeoutMs?: number;
-  /** pause before a failed reconciliation pass is retried (default 2 s) */
-  readonly reconcileRetryMs?: number;
-  readonly clock?: Clock;
-  readonly logger?: IbLogger;
-}
+export type { IbConnectionOptions } from './ib-connection-options.js';
 
 /** Called for every reconciliation pass; must resolve when the pass is complete. */
 export type Reconciler = (why: 'session' | 'restored') => Promise<void>;
@@ -81,7 +59,7 @@ export class IbConnection {
   private attempt = 0;
   private accounts: readonly string[] = [];
   private reconnectTimer: NodeJS.Timeout | undefined;
-  private livenessTimer: NodeJS.Timeout | undefined;
+  private liveness: LivenessProbe | undefined;
   private handshakeTimer: NodeJS.Timeout | undefined;
   private lastSocketError: string | undefined;
   private reqId = REQ_ID_BASE;
@@ -220,51 +198,58 @@ export class IbConnection {
   private connectOnce(): void {
     this.session += 1;
     const session = this.session;
-    this.lastSocketError = undefined;
-    this.dispatch({ type: 'connecting' });
-    const api = new IBApi({ host: this.o.host, port: this.o.port, clientId: this.o.clientId, maxReqPerSec: 10_000 });
-    this.api = undefined;
-    this.attemptApi = api;
+    const live = (): boolean => session === this.session;
     let gotId = false;
     let gotAccounts = false;
+    this.lastSocketError = undefined;
+    this.api = undefined;
+    this.dispatch({ type: 'connecting' });
     const ready = (): void => {
-      if (session !== this.session || !gotId || !gotAccounts || this.api) return;
+      if (!live() || !gotId || !gotAccounts || this.api) return;
       if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
       this.api = api;
       this.attempt = 0;
       this.log.info({ host: this.o.host, port: this.o.port, clientId: this.o.clientId, accounts: this.accounts }, 'IB: session up');
       this.dispatch({ type: 'sessionReady' });
-      this.scheduleLiveness(session);
+      this.startLiveness(session);
     };
-    api.on(EventName.all, (name: string, args: unknown[]) => {
-      if (session === this.session) this.hub.emit(name, ...args);
+    const api = openAttempt(this.o, {
+      forward: (name, args) => void (live() && this.hub.emit(name, ...args)),
+      // START_API leaves with the server-version reply, outside our queue: it still counts against the budget
+      connected: () => void (live() && this.pacer.recordExternal()),
+      accounts: (list) => {
+        if (!live()) return;
+        this.accounts = list;
+        gotAccounts = true;
+        ready();
+      },
+      nextValidId: (id) => {
+        if (!live()) return;
+        this.nextValidIdListener(id);
+        gotId = true;
+        ready();
+      },
+      code: (code, message) => this.onCode(session, code, message),
+      decodeError: (err) => this.onDecodeError(err),
+      closed: () => this.onClosed(session, this.lastSocketError ?? 'socket closed by peer'),
     });
-    // START_API leaves with the server-version reply, outside our queue: it still counts against the budget
-    api.on(EventName.connected, () => {
-      if (session === this.session) this.pacer.recordExternal();
-    });
-    api.on(EventName.managedAccounts, (list: string) => {
-      this.accounts = list.split(',').map((a) => a.trim()).filter((a) => a.length > 0);
-      gotAccounts = true;
-      ready();
-    });
-    api.on(EventName.nextValidId, (id: number) => {
-      if (session !== this.session) return;
-      this.nextValidIdListener(id);
-      gotId = true;
-      ready();
-    });
-    api.on(EventName.info, (message: string, code: number) => this.onCode(session, code, message));
-    api.on(EventName.error, (err: Error, code: number, reqId: number) => {
-      if (code === 505) this.onDecodeError(err);
-      if (reqId === -1 || reqId === undefined) this.onCode(session, code, err.message);
-    });
-    api.on(EventName.disconnected, () => this.onClosed(session, this.lastSocketError ?? 'socket closed by peer'));
+    this.attemptApi = api;
     this.handshakeTimer = setTimeout(
       () => this.onClosed(session, this.lastSocketError ?? 'handshake timed out (no nextValidId / managedAccounts)'),
       this.o.handshakeTimeoutMs ?? 10_000,
     );
-    api.connect(this.o.clientId);
+  }
+
+  private startLiveness(session: number): void {
+    this.liveness = new LivenessProbe(
+      { intervalMs: this.o.livenessIntervalMs ?? 30_000, timeoutMs: this.o.livenessTimeoutMs ?? 10_000 },
+      this.hub,
+      () => void this.send('control', (api) => api.reqCurrentTime()).catch(() => undefined),
+      (reason) => {
+        if (session === this.session) this.forceReconnect(reason);
+      },
+    );
+    this.liveness.start();
   }
 
   private onDecodeError(err: Error): void {
@@ -291,25 +276,16 @@ export class IbConnection {
   }
 
   private teardown(reason: string): void {
-    for (const t of [this.handshakeTimer, this.livenessTimer]) if (t) clearTimeout(t);
+    if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
     this.handshakeTimer = undefined;
-    this.livenessTimer = undefined;
+    this.liveness?.stop();
+    this.liveness = undefined;
     this.pacer.failAll(new BrokerUnavailableError(`IB session ended: ${reason}`));
     const api = this.attemptApi;
     this.api = undefined;
     this.attemptApi = undefined;
     this.hub.emit('sessionEnded', reason);
-    if (api) this.closeApi(api);
-  }
-
-  private closeApi(api: IBApi): void {
-    api.removeAllListeners();
-    api.on(EventName.error, () => undefined);
-    try {
-      api.disconnect();
-    } catch {
-      /* already closed */
-    }
+    if (api) closeAttempt(api);
   }
 
   private dispatch(e: ConnEvent): void {
@@ -344,31 +320,5 @@ export class IbConnection {
       this.reconnectTimer = undefined;
       if (this.state.phase === 'down') this.connectOnce();
     }, delay);
-  }
-
-  private scheduleLiveness(session: number): void {
-    const every = this.o.livenessIntervalMs ?? 30_000;
-    if (every <= 0) return;
-    this.livenessTimer = setTimeout(() => {
-      if (session !== this.session) return;
-      void this.probe(session).then(() => this.scheduleLiveness(session));
-    }, every);
-  }
-
-  /** One liveness probe: reqCurrentTime must be answered within the timeout, else reconnect. */
-  private probe(session: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const onTime = (): void => {
-        clearTimeout(timer);
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        this.hub.off(EventName.currentTime, onTime);
-        this.forceReconnect(`liveness probe unanswered for ${this.o.livenessTimeoutMs ?? 10_000} ms (half-open socket?)`);
-      }, this.o.livenessTimeoutMs ?? 10_000);
-      this.hub.once(EventName.currentTime, onTime);
-      this.send('control', (api) => api.reqCurrentTime()).catch(() => undefined);
-      if (session !== this.session) clearTimeout(timer);
-    });
   }
 }

@@ -1,4 +1,5 @@
 /** IbBroker against the simulator over TCP: accounts, summaries, positions, contracts, market data. */
+import type { EventEmitter } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrokerError } from '../../src/execution/broker-port.js';
 import type { IbBroker } from '../../src/ib/ib-broker.js';
@@ -82,7 +83,7 @@ describe('contracts and market data', () => {
 
   it('falls back to delayed data after 354 and flags the quote delayed', async () => {
     // the simulator has no "not subscribed" fault: inject IB's 354 for our request id the moment it leaves
-    const hub = (broker as unknown as { conn: { hub: import('node:events').EventEmitter } }).conn.hub;
+    const hub = (broker as unknown as { conn: { hub: EventEmitter } }).conn.hub;
     let injected = 0;
     const onSent = (tokens: unknown[]): void => {
       if (Number(tokens[0]) === 1 && injected === 0) {

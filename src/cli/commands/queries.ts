@@ -13,7 +13,7 @@
  */
 import type { Command } from 'commander';
 import type { Config } from '../../config.js';
-import { Decimal } from '../../domain/types.js';
+import type { Decimal } from '../../domain/types.js';
 import type { AccountConfig, Instrument, SecType } from '../../domain/types.js';
 import { BrokerError } from '../../execution/broker-port.js';
 import type { BrokerPort, HistoryRequest } from '../../execution/broker-port.js';
