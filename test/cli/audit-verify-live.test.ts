@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { AuditLog, verifyAudit } from '../../src/infra/audit.js';
-import { REDIS, reader } from '../integration/pipeline-helpers.js';
+import { reader } from '../integration/pipeline-helpers.js';
 
 describe('audit verify during concurrent appends', () => {
   const key = `ibkr-test-${randomUUID().slice(0, 8)}:audit`;

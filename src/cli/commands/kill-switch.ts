@@ -1,0 +1,125 @@
+/**
+ * The kill switch (CONTRACT §1, §6): `ibkr-exec halt [--account ID] [--cancel]`,
+ * `ibkr-exec reduce-only [--account ID]`, `ibkr-exec resume [--account ID]`.
+ *
+ * Each command sets `<prefix>:trading-state` (global) or `<prefix>:trading-state:<account>` through
+ * `TradingStateStore` (atomic SET … GET, so the previous value is exact), appends an audit record
+ * `trading-state` `{scope, previous, current, by: "cli"}` and prints one line saying what changed
+ * (`--json`: one object). The running daemon reads the state before every order, so the switch takes
+ * effect for the next order without talking to the daemon.
+ *
+ * `halt --cancel` also XADDs `{action: "cancel", account?}` to `<prefix>:control`: IB lets only the client
+ * id that placed an order cancel it, so the running daemon's ControlListener does the cancelling (all
+ * accounts: its working orders plus a global cancel; one account: that account's working orders).
+ * Pitfalls: the daemon reads the control stream from the moment it starts, so a cancel request sent while
+ * no daemon runs is not acted on later — the command says so; and `--account` must name a declared account
+ * (a typo must not "succeed" while the real account keeps trading), else exit 2.
+ */
+import type { Command } from 'commander';
+import type { Config } from '../../config.js';
+import type { TradingState } from '../../domain/types.js';
+import { AuditLog } from '../../infra/audit.js';
+import { TradingStateStore } from '../../infra/trading-state.js';
+import { cliConfig, cliKeys, cliRedis, globalOptions } from '../context.js';
+import { CliError, printJson } from '../output.js';
+
+/** Injectable parts (tests pass the config of an in-process stack and capture the output). */
+export interface KillSwitchDeps {
+  /** the validated config for a command (default: --config / IBKR_EXEC_CONFIG via `cliConfig`) */
+  readonly loadConfig?: (cmd: Command) => Config;
+  /** where the human line goes (default process.stdout); JSON always goes to stdout via printJson unless given */
+  readonly out?: (text: string) => void;
+}
+
+/** What one invocation changed (the `--json` output). */
+export interface TradingStateChangeReport {
+  /** "global" or the account id */
+  readonly scope: string;
+  readonly previous: TradingState;
+  readonly current: TradingState;
+  readonly changed: boolean;
+  /** audit seq of the `trading-state` record */
+  readonly auditSeq: number;
+  /** halt --cancel: the control stream entry id of the cancel request */
+  readonly cancelRequestId?: string;
+}
+
+interface SwitchOpts {
+  account?: string;
+  cancel?: boolean;
+}
+
+/** Registers `halt`, `reduce-only` and `resume`. */
+export function registerKillSwitchCommands(program: Command, deps: KillSwitchDeps = {}): void {
+  const load = deps.loadConfig ?? cliConfig;
+  const out = deps.out ?? ((t: string) => void process.stdout.write(t));
+  const action = (current: TradingState) => async (o: SwitchOpts, cmd: Command) => {
+    const config = load(cmd);
+    const report = await setTradingState(config, current, o);
+    if (globalOptions(cmd).json) {
+      if (deps.out) out(JSON.stringify(report, null, 2) + '\n');
+      else printJson(report);
+    } else out(describeChange(report) + '\n');
+  };
+
+  program
+    .command('halt')
+    .description('kill switch: no new orders (globally, or for one account)')
+    .option('--account <id>', 'halt only this declared account')
+    .option('--cancel', "also ask the running daemon to cancel its working orders (of this account, or all)")
+    .action(action('HALTED'));
+  program
+    .command('reduce-only')
+    .description('kill switch: only orders that reduce a position (globally, or for one account)')
+    .option('--account <id>', 'only this declared account')
+    .action(action('REDUCE_ONLY'));
+  program
+    .command('resume')
+    .description('kill switch off: trade normally again (globally, or for one account)')
+    .option('--account <id>', 'only this declared account')
+    .action(action('ACTIVE'));
+}
+
+/**
+ * Sets the trading state, audits the change and (halt --cancel) sends the cancel request. Exported for
+ * callers other than commander. Throws CliError (exit 2) for an undeclared account, (exit 1) when Redis
+ * is unreachable.
+ */
+export async function setTradingState(config: Config, current: TradingState, o: SwitchOpts = {}): Promise<TradingStateChangeReport> {
+  const account = o.account?.trim();
+  if (account !== undefined && !config.accounts.some((a) => a.id === account)) {
+    const declared = config.accounts.map((a) => a.id).join(', ');
+    throw new CliError(`--account: ${account || '(empty)'} is not declared in the config (declared: ${declared})`, 2);
+  }
+  const redis = await cliRedis(config);
+  try {
+    const keys = cliKeys(config);
+    const store = new TradingStateStore(redis, keys);
+    const previous = account === undefined ? await store.setGlobal(current) : await store.setAccount(account, current);
+    const scope = account ?? 'global';
+    let cancelRequestId: string | undefined;
+    if (o.cancel && current === 'HALTED') {
+      const fields = ['action', 'cancel', ...(account !== undefined ? ['account', account] : [])];
+      cancelRequestId = (await redis.xadd(keys.control, '*', ...fields)) ?? undefined;
+    }
+    const audit = new AuditLog(redis, keys.audit);
+    const { seq } = await audit.append({
+      type: 'trading-state',
+      ...(account !== undefined ? { account } : {}),
+      data: { scope, previous, current, by: 'cli', ...(cancelRequestId !== undefined ? { cancelRequested: true } : {}) },
+    });
+    return { scope, previous, current, changed: previous !== current, auditSeq: seq, ...(cancelRequestId !== undefined ? { cancelRequestId } : {}) };
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** The one line a human reads. */
+export function describeChange(r: TradingStateChangeReport): string {
+  const where = r.scope === 'global' ? 'trading state (global)' : `trading state of ${r.scope}`;
+  const what = r.changed ? `${where}: ${r.previous} → ${r.current}` : `${where}: already ${r.current} (unchanged)`;
+  const cancel = r.cancelRequestId
+    ? `; asked the running daemon to cancel its working orders${r.scope === 'global' ? ' (all accounts)' : ` of ${r.scope}`} — if no daemon is running, nothing cancels them`
+    : '';
+  return `${what}${cancel} (audit seq ${r.auditSeq})`;
+}

@@ -1,0 +1,123 @@
+/**
+ * `ibkr-exec halt | reduce-only | resume` against a running in-process stack (real Redis, BullMQ, the
+ * simulator over TCP): the keys change, the audit chain records it (and still verifies with the daemon
+ * appending concurrently), the daemon obeys at once, and `halt --cancel` makes the running daemon cancel
+ * its working orders at the broker.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import { startStack, type Stack } from '../../src/app/stack.js';
+import { orderRefFor } from '../../src/domain/order-ref.js';
+import { verifyAudit } from '../../src/infra/audit.js';
+import { CliError } from '../../src/cli/output.js';
+import { BUSINESS, IRA, PERSONAL, REDIS, codes, entries, reader, resultFor, run, sig, simState, waitFor } from '../integration/pipeline-helpers.js';
+import { configWith, runCli } from './helpers.js';
+
+describe('ibkr-exec halt / reduce-only / resume', () => {
+  let stack: Stack;
+  let redis: Redis;
+  const key = (s: string) => `${stack.config.redis.prefix}:${s}`;
+  const auditOf = async (type: string) => (await entries(redis, key('audit'))).filter((e) => e.fields.type === type);
+
+  beforeAll(async () => {
+    stack = await startStack({ redisUrl: REDIS });
+    redis = reader();
+  });
+  afterAll(async () => {
+    redis?.disconnect();
+    await stack?.stop();
+  });
+
+  it('halt sets the global key, audits {scope, previous, current, by: cli}, and the daemon denies the next signal; resume undoes it', async () => {
+    const halted = await runCli(stack.config, ['halt']);
+    expect(halted.out).toMatch(/^trading state \(global\): ACTIVE → HALTED \(audit seq \d+\)\n$/);
+    expect(await redis.get(key('trading-state'))).toBe('HALTED');
+    const rec = (await auditOf('trading-state')).at(-1);
+    expect(JSON.parse(rec?.fields.data ?? '{}')).toEqual({ scope: 'global', previous: 'ACTIVE', current: 'HALTED', by: 'cli' });
+
+    const denied = await run(stack, sig('cli-halt-1', { accounts: [PERSONAL] }));
+    expect(codes(resultFor(denied, PERSONAL))).toEqual(['HALTED']);
+
+    const again = await runCli(stack.config, ['halt']);
+    expect(again.out).toMatch(/already HALTED \(unchanged\)/);
+
+    const resumed = await runCli(stack.config, ['--json', 'resume']);
+    expect(JSON.parse(resumed.out)).toMatchObject({ scope: 'global', previous: 'HALTED', current: 'ACTIVE', changed: true });
+    expect(await redis.get(key('trading-state'))).toBe('ACTIVE');
+    expect(resultFor(await run(stack, sig('cli-halt-2', { accounts: [PERSONAL] })), PERSONAL).decision).toBe('PLACED');
+    expect(await verifyAudit(redis, key('audit'))).toMatchObject({ ok: true });
+  });
+
+  it('reduce-only --account sets only that account; --json reports the change', async () => {
+    const res = await runCli(stack.config, ['reduce-only', '--account', BUSINESS, '--json']);
+    const report = JSON.parse(res.out) as Record<string, unknown>;
+    expect(report).toMatchObject({ scope: BUSINESS, previous: 'ACTIVE', current: 'REDUCE_ONLY', changed: true });
+    expect(report.cancelRequestId).toBeUndefined();
+    expect(await redis.get(key(`trading-state:${BUSINESS}`))).toBe('REDUCE_ONLY');
+    expect(await redis.get(key('trading-state'))).toBe('ACTIVE');
+    const rec = (await auditOf('trading-state')).at(-1);
+    expect(rec?.fields.account).toBe(BUSINESS);
+    expect(JSON.parse(rec?.fields.data ?? '{}')).toEqual({ scope: BUSINESS, previous: 'ACTIVE', current: 'REDUCE_ONLY', by: 'cli' });
+
+    const outcome = await run(stack, sig('cli-ro-1', { accounts: [PERSONAL, BUSINESS], size: { quantity: 1 } }));
+    expect(resultFor(outcome, PERSONAL).decision).toBe('PLACED');
+    expect(codes(resultFor(outcome, BUSINESS))).toEqual(['REDUCE_ONLY']);
+    await runCli(stack.config, ['resume', '--account', BUSINESS]);
+    expect(await redis.get(key(`trading-state:${BUSINESS}`))).toBe('ACTIVE');
+  });
+
+  it('an account that is not declared is refused with exit code 2 and nothing changes', async () => {
+    const err = await runCli(stack.config, ['halt', '--account', 'DU9999999']).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CliError);
+    expect((err as CliError).exitCode).toBe(2);
+    expect((err as CliError).message).toMatch(/DU9999999 is not declared/);
+    expect(await redis.get(key('trading-state:DU9999999'))).toBeNull();
+  });
+
+  it('an unreachable Redis is one sentence with exit code 1', async () => {
+    const err = await runCli(configWith({ redis: { url: 'redis://127.0.0.1:1', prefix: 'ibkr-cli-nowhere' } }), ['halt']).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CliError);
+    expect((err as CliError).exitCode).toBe(1);
+    expect((err as CliError).message).toMatch(/cannot reach Redis/);
+  });
+
+  it("halt --account X --cancel makes the running daemon cancel X's working orders only", async () => {
+    const outcome = await run(stack, sig('cli-cancel-acct', { accounts: [IRA, BUSINESS], size: { quantity: 2 }, order: { type: 'LMT', limitPrice: 185 } }));
+    expect(outcome.results.map((r) => r.decision)).toEqual(['PLACED', 'PLACED']);
+    const bizRef = orderRefFor('cli-cancel-acct', BUSINESS, 'entry');
+    const iraRef = orderRefFor('cli-cancel-acct', IRA, 'entry');
+    const status = async (ref: string) => (await simState(stack)).orders.find((o) => o.orderRef === ref)?.status;
+    expect(await status(bizRef)).toMatch(/Submitted/);
+
+    const res = await runCli(stack.config, ['halt', '--account', BUSINESS, '--cancel']);
+    expect(res.out).toMatch(new RegExp(`trading state of ${BUSINESS}: ACTIVE → HALTED; asked the running daemon to cancel its working orders of ${BUSINESS}`));
+    await waitFor(async () => (await status(bizRef)) === 'Cancelled', `${bizRef} Cancelled at the simulator`);
+    expect(await status(iraRef)).toMatch(/Submitted/);
+    const control = await entries(redis, key('control'));
+    expect(control.at(-1)?.fields).toEqual({ action: 'cancel', account: BUSINESS });
+    await waitFor(async () => (await auditOf('kill-switch.cancel')).length > 0, 'the daemon audit record of the cancel');
+    await waitFor(async () => {
+      const ev = await entries(redis, key('orders'));
+      return ev.some((e) => e.fields.orderRef === bizRef && e.fields.event === 'CANCELLED');
+    }, 'CANCELLED on the orders stream');
+    await runCli(stack.config, ['resume', '--account', BUSINESS]);
+  });
+
+  it('halt --cancel (global) cancels every working order of the daemon', async () => {
+    const outcome = await run(stack, sig('cli-cancel-all', { accounts: [PERSONAL], size: { quantity: 2 }, order: { type: 'LMT', limitPrice: 186 } }));
+    const ref = resultFor(outcome, PERSONAL).orderRef as string;
+    const working = async () => (await simState(stack)).orders.filter((o) => /Submitted/.test(o.status)).map((o) => o.orderRef);
+    expect(await working()).toContain(ref);
+    expect(await working()).toContain(orderRefFor('cli-cancel-acct', IRA, 'entry'));
+
+    const res = await runCli(stack.config, ['halt', '--cancel', '--json']);
+    const report = JSON.parse(res.out) as { cancelRequestId?: string; current: string };
+    expect(report.current).toBe('HALTED');
+    expect(report.cancelRequestId).toMatch(/^\d+-\d+$/);
+    await waitFor(async () => (await working()).length === 0, 'no working order left at the simulator');
+    const state = await simState(stack);
+    expect(state.orders.find((o) => o.orderRef === ref)?.status).toBe('Cancelled');
+    expect(await verifyAudit(redis, key('audit'))).toMatchObject({ ok: true });
+    await runCli(stack.config, ['resume']);
+  });
+});
