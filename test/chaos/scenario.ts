@@ -59,7 +59,7 @@ export function planSignals(r: () => number, count: number, runId: string, jobId
     }
     if (roll < 0.04 && valid.length > 0) {
       const orig = pick(r, valid);
-      out.push({ jobId: `${orig.jobId}-replay`, signalId: orig.signalId, payload: orig.payload, invalid: false, replay: true });
+      out.push({ jobId: `${orig.jobId}-replay${n}`, signalId: orig.signalId, payload: orig.payload, invalid: false, replay: true });
       continue;
     }
     const job = { jobId: jobIdOf(signalId), signalId, payload: validPayload(r, signalId), invalid: false, replay: false };
