@@ -5,14 +5,14 @@ import { DEFAULT_CONFIG_INPUT, parseConfig } from '../../src/config.js';
 import type { Config } from '../../src/config.js';
 import { registerQueryCommands } from '../../src/cli/commands/queries.js';
 import { CliError } from '../../src/cli/output.js';
-import { simState, startSim } from './support/sim.js';
+import { HOUSEHOLD, simState, startSim } from './support/sim.js';
 import type { Sim } from './support/sim.js';
 
 let sim: Sim;
 let config: Config;
 
 beforeAll(async () => {
-  sim = await startSim(61);
+  sim = await startSim(61, { fixture: HOUSEHOLD });
   const res = parseConfig(DEFAULT_CONFIG_INPUT, { IB_PORT: String(sim.port), IB_CLIENT_ID: '880' });
   if (!res.ok) throw new Error(res.errors.join('; '));
   config = res.config;
@@ -36,8 +36,8 @@ describe('query CLI', () => {
     const state = await simState(sim);
     const expected = state.positions.filter((p) => p.quantity !== 0).map((p) => `${p.account}:${p.symbol}:${p.quantity}`).sort();
     expect(rows.map((r) => `${r.account}:${r.symbol}:${r.quantity}`).sort()).toEqual(expected);
-    expect(rows.some((r) => r.account === 'DU1000001')).toBe(true);
-    expect(rows.some((r) => r.account === 'DU1000002')).toBe(true);
+    expect(new Set(rows.map((r) => r.account))).toEqual(new Set(['DU1000001', 'DU1000002', 'DU1000003']));
+    expect(rows).toHaveLength(5);
   });
 
   it('summary shows net liquidation, cash and buying power per account', async () => {

@@ -3,7 +3,7 @@ import type { EventEmitter } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrokerError } from '../../src/execution/broker-port.js';
 import type { IbBroker } from '../../src/ib/ib-broker.js';
-import { AAPL, makeBroker, simState, startSim } from './support/sim.js';
+import { AAPL, HOUSEHOLD, makeBroker, simState, startSim } from './support/sim.js';
 import type { Sim } from './support/sim.js';
 
 const ACCOUNTS = ['DU1000001', 'DU1000002', 'DU1000003'];
@@ -11,7 +11,7 @@ let sim: Sim;
 let broker: IbBroker;
 
 beforeAll(async () => {
-  sim = await startSim(11);
+  sim = await startSim(11, { fixture: HOUSEHOLD });
   broker = makeBroker(sim.port);
   await broker.connect();
 });
@@ -34,14 +34,15 @@ describe('three linked accounts', () => {
     expect(by.DU1000002!.accountType).toBe('INDIVIDUAL');
     expect(by.DU1000003!.accountType).toBe('CORPORATION');
     expect(by.DU1000001!.totalCashValue?.toNumber()).toBe(50_000);
-    expect(by.DU1000002!.totalCashValue?.toNumber()).toBe(100_000);
     expect(by.DU1000003!.totalCashValue?.toNumber()).toBe(250_000);
-    expect(by.DU1000003!.netLiquidation?.toNumber()).toBe(250_000); // no positions
-    expect(by.DU1000001!.netLiquidation!.toNumber()).toBeGreaterThan(50_000); // cash + 100 AAPL
-    for (const s of sums) {
-      expect(s.buyingPower).toBeDefined();
-      expect(s.cashByCurrency.USD?.toNumber()).toBe(s.totalCashValue?.toNumber());
-    }
+    // net liquidation is each account's own: cash + its own positions
+    expect(by.DU1000001!.netLiquidation!.toNumber()).toBeCloseTo(50_000 + 100 * 190, -2);
+    expect(by.DU1000003!.netLiquidation!.toNumber()).toBeCloseTo(250_000 + 20 * 600, -2);
+    expect(new Set(sums.map((s) => s.netLiquidation?.toString())).size).toBe(3);
+    expect(by.DU1000002!.cashByCurrency.EUR?.toNumber()).toBe(1_000);
+    expect(by.DU1000002!.cashByCurrency.USD?.toNumber()).toBe(100_000);
+    expect(by.DU1000001!.cashByCurrency.EUR).toBeUndefined();
+    for (const s of sums) expect(s.buyingPower).toBeDefined();
     expect(broker.stats().decoderErrors).toBe(0);
   });
 
@@ -52,7 +53,10 @@ describe('three linked accounts', () => {
     expect(mine).toEqual(theirs);
     expect(mine).toContain('DU1000001:AAPL:100');
     expect(mine).toContain('DU1000002:MSFT:50');
-    expect(mine.some((p) => p.startsWith('DU1000003:'))).toBe(false);
+    expect(mine).toContain('DU1000002:SAP:10');
+    expect(mine).toContain('DU1000003:SPY:20');
+    expect(mine).toContain('DU1000003:ES:1');
+    expect(mine).toHaveLength(5);
   });
 });
 

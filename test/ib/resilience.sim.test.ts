@@ -107,6 +107,23 @@ describe('client id in use (326)', () => {
     expect(String((err as Error).message)).toMatch(/already in use/);
     expect(dup.stats().clientId).toBe(5151);
   });
+
+  it('with reconnect on, schedules the next attempt slowly (slowRetryMs), never with another id', async () => {
+    const { sim } = await setup({ clientId: 5252 });
+    const logs: { msg: string; obj: Record<string, unknown> }[] = [];
+    const rec = (obj: object, msg?: string): void => void logs.push({ msg: msg ?? '', obj: obj as Record<string, unknown> });
+    const dup = makeBroker(sim.port, { clientId: 5252, slowRetryMs: 45_000, logger: { debug: rec, info: rec, warn: rec, error: rec } });
+    cleanup.push(() => dup.disconnect());
+    const seen: ConnectionStatus[] = [];
+    dup.connection$.subscribe((st) => seen.push(st));
+    void dup.connect().catch(() => undefined);
+    const down = await waitStatus(dup, (st) => st.state === 'DISCONNECTED' && st.code === 326, 10_000);
+    expect(down.reason).toMatch(/already in use/);
+    const scheduled = await waitUntil(() => logs.find((l) => l.msg === 'IB: reconnect scheduled'), 5_000, 'reconnect scheduled');
+    expect(scheduled.obj.delayMs).toBe(45_000);
+    expect(seen.filter((st) => st.state === 'CONNECTING')).toHaveLength(1);
+    expect(await clientIdsSeen(sim)).toEqual([5252]);
+  });
 });
 
 describe('liveness probe', () => {

@@ -10,9 +10,22 @@ import type { Instrument, OrderLeg } from '../../../src/domain/types.js';
 import type { BrokerEvent, ConnectionStatus } from '../../../src/execution/broker-port.js';
 import { IbBroker } from '../../../src/ib/ib-broker.js';
 import type { IbBrokerOptions } from '../../../src/ib/ib-broker.js';
-import { startSimulator } from '../../../src/sim/index.js';
+import { DEFAULT_FIXTURE, startSimulator } from '../../../src/sim/index.js';
+import type { Fixture } from '../../../src/sim/index.js';
 
 export type Sim = Awaited<ReturnType<typeof startSimulator>>;
+
+/** The default household with a position in every account and a second currency (EUR) in DU1000002. */
+export const HOUSEHOLD: Fixture = {
+  ...DEFAULT_FIXTURE,
+  accounts: [
+    { id: 'DU1000001', accountType: 'IRA', baseCurrency: 'USD', cash: { USD: 50_000 }, positions: [{ symbol: 'AAPL', quantity: 100, avgCost: 150 }] },
+    { id: 'DU1000002', accountType: 'INDIVIDUAL', baseCurrency: 'USD', cash: { USD: 100_000, EUR: 1_000 },
+      positions: [{ symbol: 'MSFT', quantity: 50, avgCost: 300 }, { symbol: 'SAP', quantity: 10, avgCost: 200 }] },
+    { id: 'DU1000003', accountType: 'CORPORATION', baseCurrency: 'USD', cash: { USD: 250_000 },
+      positions: [{ symbol: 'SPY', quantity: 20, avgCost: 500 }, { symbol: 'ES', quantity: 1, avgCost: 6000 }] },
+  ],
+};
 
 export async function startSim(seed = 7, extra: Record<string, unknown> = {}): Promise<Sim> {
   return startSimulator({ port: 0, adminPort: 0, tickIntervalMs: 0, seed, ...extra } as Parameters<typeof startSimulator>[0]);
