@@ -107,11 +107,11 @@ export async function fillsCommand(ctx: QueryContext): Promise<void> {
 }
 
 /** `quote SYMBOL`. */
-export async function quoteCommand(ctx: QueryContext, instrument: Instrument): Promise<void> {
+export async function quoteCommand(ctx: QueryContext, instrument: Instrument, label = instrument.symbol): Promise<void> {
   const q = await ctx.broker.quote(instrument);
-  emit(ctx, { symbol: instrument.symbol, ...q }, () =>
+  emit(ctx, { symbol: label, ...q }, () =>
     formatTable(['symbol', 'bid', 'ask', 'last', 'close', 'delayed', 'stale', 'time'],
-      [[instrument.symbol, s(q.bid), s(q.ask), s(q.last), s(q.close), q.delayed, q.stale, new Date(q.ts).toISOString()]]));
+      [[label, s(q.bid), s(q.ask), s(q.last), s(q.close), q.delayed, q.stale, new Date(q.ts).toISOString()]]));
 }
 
 /** `history SYMBOL`. */
@@ -240,7 +240,7 @@ export function registerQueryCommands(program: Command, deps: QueryCommandDeps =
   common(program.command('fills').description("today's executions"))
     .action((o: CommonOpts, cmd: Command) => run(cmd, o, fillsCommand));
   instrumentOpts(common(program.command('quote').argument('<symbol>').description('a quote (delayed data when not subscribed)')))
-    .action((symbol: string, o: CommonOpts & InstrumentOpts, cmd: Command) => run(cmd, o, (ctx) => quoteCommand(ctx, instrumentFromArgs(symbol, o))));
+    .action((symbol: string, o: CommonOpts & InstrumentOpts, cmd: Command) => run(cmd, o, (ctx) => quoteCommand(ctx, instrumentFromArgs(symbol, o), symbol)));
   instrumentOpts(common(program.command('history').argument('<symbol>').description('historical bars')
     .option('--bar <size>', 'bar size: 1d, 1h, 5m, …', '1d').option('--duration <d>', 'how far back: 1M, 5D, 1Y, …', '1M')
     .option('--what <w>', 'TRADES, MIDPOINT, BID, ASK', 'TRADES')))
