@@ -88,7 +88,13 @@ export async function startDaemon(o: DaemonOptions): Promise<DaemonHandle> {
     clock,
   });
   const market = new MarketContext(broker, config.accounts, clock, { quoteMaxAgeMs: 1_000, snapshotMaxAgeMs: 5_000 });
-  const events = new OrderEventProcessor({ ...infra, clock, logger, onAccountActivity: () => market.invalidateAccounts() });
+  const events = new OrderEventProcessor({
+    ...infra,
+    clock,
+    logger,
+    onAccountActivity: () => market.invalidateAccounts(),
+    onFillPublished: (f) => hooks.reconciler?.noteFill(f),
+  });
   const reconciler = new Reconciler({
     ...infra,
     broker,
@@ -97,6 +103,7 @@ export async function startDaemon(o: DaemonOptions): Promise<DaemonHandle> {
     logger,
     absentGraceMs: config.execution.ackTimeoutMs * 2,
     inflightThresholdMs: config.execution.ackTimeoutMs,
+    accounts: config.accounts.map((a) => a.id),
   });
   hooks.reconciler = reconciler;
   const subs: Subscription[] = [events.attach(broker.events$)];

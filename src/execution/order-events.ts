@@ -12,6 +12,7 @@
 import type { Subscription, Observable } from 'rxjs';
 import { applyOrderEvent, orderEventFromBrokerStatus, type OrderEvent, type OrderState } from '../domain/order-state.js';
 import type { Clock } from '../domain/clock.js';
+import { isOwnOrderRef } from '../domain/order-ref.js';
 import type { Decimal } from '../domain/types.js';
 import type { AuditLog } from '../infra/audit.js';
 import type { Outbox, OutboxRecord } from '../infra/outbox.js';
@@ -47,6 +48,8 @@ export interface OrderEventDeps {
   readonly logger: Logger;
   /** told about every account whose cash or positions may have changed */
   readonly onAccountActivity: (account: string) => void;
+  /** told about every fill newly published on the fills stream (the position ledger) */
+  readonly onFillPublished?: (fill: FillReport) => void;
 }
 
 const STREAM_EVENT: Readonly<Record<OrderState, OrderEventType | undefined>> = {
@@ -198,8 +201,12 @@ export class OrderEventProcessor {
     const ref = await this.refOf(f.orderRef, f.orderId);
     const rec = ref ? await this.deps.outbox.get(ref) : undefined;
     this.deps.onAccountActivity(f.account);
+    // only our own executions go to the fills stream (and the position ledger); a trade placed elsewhere
+    // shows up as position drift instead
+    if (!rec && !isOwnOrderRef(f.orderRef)) return;
     const res = await this.deps.streams.fill({ ...f, ...(rec ? { signalId: rec.signalId } : {}), ts: this.deps.clock.now() });
     if (res.status === 'DUPLICATE' || res.status === 'SUPERSEDED') return;
+    if (res.status === 'FILL') this.deps.onFillPublished?.(f);
     await this.deps.audit.append({
       type: 'fill',
       account: f.account,

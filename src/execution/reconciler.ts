@@ -18,7 +18,7 @@ import type { TradingStateStore } from '../infra/trading-state.js';
 import type { Logger } from '../app/logger.js';
 import type { BrokerPort, FillReport, OrderReport } from './broker-port.js';
 import type { OrderEventProcessor } from './order-events.js';
-import { reconcile, type LocalOrder, type ReconcileAction } from './reconcile.js';
+import { reconcile, type ExpectedPosition, type LocalOrder, type ReconcileAction } from './reconcile.js';
 
 export interface ReconcilerDeps {
   readonly broker: BrokerPort;
@@ -33,6 +33,8 @@ export interface ReconcilerDeps {
   readonly absentGraceMs: number;
   /** an in-flight order older than this triggers a pass */
   readonly inflightThresholdMs: number;
+  /** the accounts whose positions are checked against the ledger (the declared ones) */
+  readonly accounts: readonly string[];
 }
 
 export interface BrokerSnapshot {
@@ -71,6 +73,10 @@ export class Reconciler {
   private sub: Subscription | undefined;
   private readonly knownConflicts = new Set<string>();
   private passes = 0;
+  /** expected positions: a broker baseline plus every fill published since (undefined until a quiet pass) */
+  private ledger: Map<string, ExpectedPosition> | undefined;
+  /** drifts seen in the previous periodic pass: key → "expected/actual" */
+  private suspects = new Map<string, string>();
 
   constructor(private readonly d: ReconcilerDeps) {
     this.sub = d.broker.connection$.subscribe((s) => {
@@ -101,11 +107,19 @@ export class Reconciler {
     });
   }
 
+  /** Adds a newly published fill to the position ledger. */
+  noteFill(f: FillReport): void {
+    if (!this.ledger) return;
+    const key = ledgerKey(f.account, f.instrument.secType, f.instrument.symbol);
+    const cur = this.ledger.get(key) ?? { account: f.account, symbol: f.instrument.symbol, secType: f.instrument.secType, quantity: 0 };
+    this.ledger.set(key, { ...cur, quantity: cur.quantity + (f.side === 'BOT' ? f.shares : -f.shares) });
+  }
+
   /** Starts the in-flight monitor and the periodic pass. */
   start(opts: { inflightCheckMs: number; intervalMs: number }): void {
     const tick = (fn: () => Promise<unknown>) => () => void fn().catch((err: unknown) => this.d.logger.warn({ err }, 'reconciliation pass failed'));
     this.timers.push(setInterval(tick(() => this.checkInflight()), opts.inflightCheckMs));
-    this.timers.push(setInterval(tick(() => (this.d.broker.isReadyForOrders() ? this.runNow('periodic') : Promise.resolve())), opts.intervalMs));
+    this.timers.push(setInterval(tick(() => (this.d.broker.isReadyForOrders() ? this.periodic() : Promise.resolve())), opts.intervalMs));
   }
 
   stop(): void {
@@ -113,6 +127,39 @@ export class Reconciler {
     this.timers = [];
     this.sub?.unsubscribe();
     this.sub = undefined;
+  }
+
+  /**
+   * The periodic pass, plus the position check: broker positions vs the ledger. A drift must show the
+   * same figures in two consecutive passes (a fill racing the snapshot shows once) before the account is
+   * put in REDUCE_ONLY; the broker's figure then becomes the new baseline.
+   */
+  private async periodic(): Promise<void> {
+    const { connectivityClear } = await this.runNow('periodic');
+    if (!connectivityClear) return;
+    await this.serialize(async () => {
+      const inflight = await this.d.outbox.listByState(['INTENT', 'SUBMITTED', 'UNRESOLVED']);
+      if (inflight.length > 0) return; // not a quiet moment: compare next time
+      const positions = await this.d.broker.positions();
+      if (!this.ledger) {
+        // a zero placeholder per account makes accounts without positions part of the comparison
+        const placeholders = this.d.accounts.map((a): [string, ExpectedPosition] => [ledgerKey(a, 'STK', ''), { account: a, symbol: '', secType: 'STK', quantity: 0 }]);
+        this.ledger = new Map([...placeholders, ...positions.map((p): [string, ExpectedPosition] => [ledgerKey(p.account, p.secType, p.symbol), { account: p.account, symbol: p.symbol, secType: p.secType, quantity: p.quantity }])]);
+        return;
+      }
+      const actions = reconcile([], { open: [], completed: [], executions: [], knownExecIds: new Set(), positions }, { now: this.d.clock.now(), connectivityClear: true, expectedPositions: [...this.ledger.values()] });
+      const seen = new Map<string, string>();
+      for (const a of actions) {
+        if (a.type !== 'POSITION_DRIFT') continue;
+        const key = ledgerKey(a.account, a.secType, a.symbol);
+        const figures = `${a.expected}/${a.actual}`;
+        if (this.suspects.get(key) === figures) {
+          await this.applyAction(a, undefined);
+          this.ledger.set(key, { account: a.account, symbol: a.symbol, secType: a.secType, quantity: a.actual });
+        } else seen.set(key, figures);
+      }
+      this.suspects = seen;
+    });
   }
 
   private async checkInflight(): Promise<void> {
@@ -183,6 +230,7 @@ export class Reconciler {
         return;
       case 'PUBLISH_FILL': {
         const res = await this.d.streams.fill({ ...a.fill, ...(signalId ? { signalId } : {}), ts: this.d.clock.now() });
+        if (res.status === 'FILL') this.noteFill(a.fill);
         if (res.status === 'FILL' || res.status === 'CORRECTION') {
           await this.d.audit.append({ type: 'fill', account: a.fill.account, orderRef: a.fill.orderRef ?? '', data: { execId: a.fill.execId, shares: a.fill.shares, price: a.fill.price, source: 'reconcile' } });
         }
@@ -205,3 +253,5 @@ export class Reconciler {
     }
   }
 }
+
+const ledgerKey = (account: string, secType: string, symbol: string): string => `${account}|${secType}|${symbol}`;
