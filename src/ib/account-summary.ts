@@ -25,6 +25,7 @@ export const SUMMARY_TAGS = [
   '$LEDGER:ALL',
 ] as const;
 
+/** One accountSummary message: (account, tag, value, currency). */
 export interface SummaryRow {
   readonly account: string;
   readonly tag: string;

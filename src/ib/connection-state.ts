@@ -14,8 +14,10 @@
  */
 import type { ConnectionStatus } from '../execution/broker-port.js';
 
+/** Internal phase; `status.state` is what callers see. */
 export type Phase = 'down' | 'connecting' | 'reconciling' | 'ready' | 'lost' | 'restoredReconciling' | 'stopped';
 
+/** State of the machine (immutable; a new value per transition). */
 export interface ConnState {
   readonly phase: Phase;
   readonly status: ConnectionStatus;
@@ -25,6 +27,7 @@ export interface ConnState {
   readonly reconcileSeq: number;
 }
 
+/** Inputs: socket milestones, IB codes without request id, reconciliation results, stop. */
 export type ConnEvent =
   | { readonly type: 'connecting' }
   | { readonly type: 'sessionReady' }
@@ -34,15 +37,18 @@ export type ConnEvent =
   | { readonly type: 'socketClosed'; readonly reason: string }
   | { readonly type: 'stopped' };
 
+/** Side effects the shell performs. */
 export type ConnAction =
   | { readonly type: 'reconcile'; readonly seq: number; readonly why: 'session' | 'restored' }
   | { readonly type: 'scheduleReconnect'; readonly slow: boolean };
 
+/** Result of one transition. */
 export interface Transition {
   readonly state: ConnState;
   readonly actions: readonly ConnAction[];
 }
 
+/** DISCONNECTED, nothing attempted yet. */
 export const initialConnState = (now: number): ConnState => ({
   phase: 'down',
   status: { state: 'DISCONNECTED', since: now, reason: 'not connected yet' },

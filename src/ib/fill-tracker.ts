@@ -13,12 +13,14 @@ import { Decimal } from '../domain/types.js';
 import type { FillReport } from '../execution/broker-port.js';
 import { splitExecId } from './ib-mapping.js';
 
+/** A commission report, parsed. */
 export interface Commission {
   readonly execId: string;
   readonly commission: Decimal;
   readonly currency: string;
 }
 
+/** What to do with an execDetails. */
 export type FillVerdict =
   /** first time this execId is seen: emit it (with the commission if that came first) */
   | { readonly kind: 'new'; readonly fill: FillReport; readonly commission?: Commission }
@@ -27,6 +29,7 @@ export type FillVerdict =
   /** already seen (exact execId) or an older revision: drop */
   | { readonly kind: 'duplicate' };
 
+/** What to do with a commissionReport. */
 export type CommissionVerdict =
   /** the fill is known: emit the commission now */
   | { readonly kind: 'emit'; readonly commission: Commission }
@@ -35,6 +38,7 @@ export type CommissionVerdict =
   /** the same report again: drop */
   | { readonly kind: 'duplicate' };
 
+/** Dedupe / correction / commission-join state of one process (in memory). */
 export class FillTracker {
   /** execId → revision seen, by base */
   private readonly byBase = new Map<string, string>();

@@ -7,6 +7,7 @@
  */
 import { EventName, IBApi } from '@stoqey/ib';
 
+/** Where to connect, with which fixed client id. */
 export interface AttemptTarget {
   readonly host: string;
   readonly port: number;

@@ -48,6 +48,7 @@ import type { ReconciliationSnapshot } from './ib-reconcile.js';
 import { InMemoryOrderIdStore, OrderIdAllocator } from './order-ids.js';
 import type { OrderIdStore } from './order-ids.js';
 
+/** Constructor options of `IbBroker` (connection options plus the ones below). */
 export interface IbBrokerOptions extends IbConnectionOptions {
   /** persistent high-water mark of order ids (Redis in the daemon); default in-memory (tests, CLI) */
   readonly orderIdStore?: OrderIdStore;
@@ -70,6 +71,7 @@ export interface IbBrokerStats {
   readonly nextOrderId: number;
 }
 
+/** The `BrokerPort` over TWS / IB Gateway (see the module doc for construction). */
 export class IbBroker implements BrokerPort {
   readonly connection$: Observable<ConnectionStatus>;
   readonly events$: Observable<BrokerEvent>;

@@ -46,6 +46,7 @@ export type Reconciler = (why: 'session' | 'restored') => Promise<void>;
 /** Request ids start here so an error's id never collides with an order id. */
 const REQ_ID_BASE = 1_900_000_000;
 
+/** One logical connection: successive sockets (sessions) with the same client id, one pacer, one hub. */
 export class IbConnection {
   /** every IBApi event of the current session, same name and arguments as @stoqey/ib's */
   readonly hub = new EventEmitter();

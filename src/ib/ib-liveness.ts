@@ -9,6 +9,7 @@
 import type { EventEmitter } from 'node:events';
 import { EventName } from '@stoqey/ib';
 
+/** Probe period and answer deadline. */
 export interface LivenessOptions {
   /** probe period; 0 disables */
   readonly intervalMs: number;
@@ -16,6 +17,7 @@ export interface LivenessOptions {
   readonly timeoutMs: number;
 }
 
+/** The probe of one session. */
 export class LivenessProbe {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;

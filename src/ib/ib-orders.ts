@@ -46,6 +46,7 @@ interface Known {
   filled?: number;
 }
 
+/** Order placement and the order/fill event stream of an `IbConnection`. */
 export class IbOrders {
   readonly events$ = new Subject<BrokerEvent>();
   readonly tracker = new FillTracker();

@@ -26,6 +26,7 @@ interface Task {
   readonly gate?: () => Error | undefined;
 }
 
+/** Timer functions (injectable so unit tests drive time by hand). */
 export interface PacerTimers {
   setTimeout(fn: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
@@ -36,6 +37,7 @@ const realTimers: PacerTimers = {
   clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
 };
 
+/** The priority queue + `OutboundLimiter` in front of the socket. */
 export class Pacer {
   private readonly queues: Task[][] = [[], [], []];
   private readonly limiter: OutboundLimiter;

@@ -25,6 +25,7 @@ import type { WireContract, WireContractDetails } from './ib-wire.js';
 import { Mutex } from './mutex.js';
 import { HistoricalPacer, LineBudget } from './pacing.js';
 
+/** Timeouts and budgets of the read-only queries. */
 export interface IbQueryOptions {
   /** default per-request timeout (15 s) */
   readonly timeoutMs?: number;
@@ -41,6 +42,7 @@ const TICK = { BID: 1, ASK: 2, LAST: 4, CLOSE: 9, D_BID: 66, D_ASK: 67, D_LAST: 
 
 const asContract = (c: WireContract): Contract => c as unknown as Contract;
 
+/** Read-only queries over an `IbConnection`. */
 export class IbQueries {
   private readonly contractCache = new Map<string, Promise<ContractInfo>>();
   private readonly positionsLock = new Mutex();

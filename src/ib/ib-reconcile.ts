@@ -27,6 +27,7 @@ export interface ReconciliationSnapshot {
   readonly executions: readonly FillReport[];
 }
 
+/** Reconciliation queries and the built-in pass. */
 export class IbReconcile {
   private readonly openLock = new Mutex();
   private readonly completedLock = new Mutex();

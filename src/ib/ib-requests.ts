@@ -10,6 +10,7 @@ import type { IbConnection } from './ib-connection.js';
 import { classifyIbCode } from './ib-errors.js';
 import type { Priority } from './ib-pacer.js';
 
+/** How to run one request: what to send, what to listen for, how it ends. */
 export interface RequestSpec<T> {
   /** for messages: "contract details AAPL" */
   readonly name: string;

@@ -20,11 +20,13 @@ export interface WireContract {
   tradingClass?: string;
 }
 
+/** An algo parameter. */
 export interface WireTagValue {
   tag: string;
   value: string;
 }
 
+/** The order fields we send or read (@stoqey/ib's `Order`). */
 export interface WireOrder {
   orderId?: number;
   clientId?: number;
@@ -50,6 +52,7 @@ export interface WireOrder {
   filledQuantity?: number;
 }
 
+/** @stoqey/ib's `OrderState` (status, what-if margin and commission). */
 export interface WireOrderState {
   status?: string;
   initMarginBefore?: number;
@@ -70,6 +73,7 @@ export interface WireOrderState {
   completedStatus?: string;
 }
 
+/** @stoqey/ib's `Execution`. */
 export interface WireExecution {
   orderId?: number;
   clientId?: number;
@@ -86,6 +90,7 @@ export interface WireExecution {
   orderRef?: string;
 }
 
+/** @stoqey/ib's `CommissionReport`. */
 export interface WireCommissionReport {
   execId?: string;
   commission?: number;
@@ -93,6 +98,7 @@ export interface WireCommissionReport {
   realizedPNL?: number;
 }
 
+/** The `ContractDetails` fields we read. */
 export interface WireContractDetails {
   contract: WireContract;
   marketName?: string;

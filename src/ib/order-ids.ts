@@ -48,6 +48,7 @@ export function fromSingleReserve(store: { reserve(min: number): Promise<number>
   };
 }
 
+/** Reported when the gateway hands out ids below ours. */
 export interface RollbackInfo {
   readonly nextValidId: number;
   readonly ourNext: number;

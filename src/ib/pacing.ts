@@ -215,6 +215,7 @@ export interface BackoffOptions {
   readonly jitter?: number;
 }
 
+/** Delay before reconnect attempt `attempt` (0-based). */
 export function backoffDelay(attempt: number, opts: BackoffOptions = {}, random: () => number = Math.random): number {
   const initial = opts.initialMs ?? 500;
   const max = opts.maxMs ?? 30_000;

@@ -38,6 +38,7 @@ export interface QueryContext {
   readonly out: (text: string) => void;
 }
 
+/** Injectable pieces of the query commands (tests pass their config and an output sink). */
 export interface QueryCommandDeps {
   /** the validated config for a command (default: --config / IBKR_EXEC_CONFIG via `cliConfig`) */
   readonly loadConfig?: (cmd: Command) => Config;
