@@ -1,15 +1,23 @@
 /** Registers every command on the program. */
 import type { Command } from 'commander';
 import { registerAuditCommands } from './audit.js';
+import { registerBenchCommand } from './bench.js';
 import { registerDaemonCommand } from './daemon.js';
 import { registerDemoCommand } from './demo.js';
+import { registerKillSwitchCommands } from './kill-switch.js';
+import { registerQueryCommands } from './queries.js';
 import { registerSignalCommand } from './signal.js';
 import { registerSimCommand } from './sim.js';
+import { registerStatusCommand } from './status.js';
 
 export function registerCommands(program: Command): void {
   registerDemoCommand(program);
   registerDaemonCommand(program);
-  registerSignalCommand(program);
   registerSimCommand(program);
+  registerSignalCommand(program);
+  registerQueryCommands(program);
+  registerKillSwitchCommands(program);
+  registerStatusCommand(program);
   registerAuditCommands(program);
+  registerBenchCommand(program);
 }
