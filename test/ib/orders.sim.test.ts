@@ -61,6 +61,17 @@ describe('round trip for every order type', () => {
     roundTrip(leg({ type: 'LMT', limitPrice: d(PRICE * 1.02), tif: 'GTC', outsideRth: true, algo: { strategy: 'Adaptive', params: { adaptivePriority: 'Normal' } } }), true));
 });
 
+describe('global cancel', () => {
+  it('cancelAll cancels every resting order', async () => {
+    const a = leg({ type: 'LMT', limitPrice: d(PRICE * 0.5) });
+    const b = leg({ type: 'LMT', limitPrice: d(PRICE * 0.5), account: 'DU1000003' });
+    await broker.placeOrders([a, b]);
+    await waitUntil(() => lastStatus(events, a.orderRef) && lastStatus(events, b.orderRef), 10_000, 'acks');
+    await broker.cancelAll();
+    await waitUntil(() => lastStatus(events, a.orderRef) === 'CANCELLED' && lastStatus(events, b.orderRef) === 'CANCELLED', 10_000, 'cancelled');
+  });
+});
+
 describe('bracket', () => {
   it('sends parent then children (OCA), ids increasing, children rest after the entry fills', async () => {
     const signalId = `br-${Date.now()}`;
