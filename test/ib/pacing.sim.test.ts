@@ -1,5 +1,6 @@
 /** One outbound budget, measured at the simulator: a burst of 200 requests never exceeds it. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Decimal } from '../../src/domain/types.js';
 import type { IbBroker } from '../../src/ib/ib-broker.js';
 import { AAPL, collect, lastStatus, leg, makeBroker, simState, startSim, waitUntil } from './support/sim.js';
 import type { Sim } from './support/sim.js';
@@ -38,5 +39,17 @@ describe('outbound pacing', () => {
       expect(c.maxPerSecond).toBeLessThanOrEqual(BUDGET);
     }
     expect(broker.stats().decoderErrors).toBe(0);
+  });
+
+  it('60 concurrent placeOrders get distinct, increasing ids and never a 103', async () => {
+    const events = collect(broker);
+    const legs = Array.from({ length: 60 }, () => leg({ type: 'LMT', limitPrice: new Decimal(100), account: 'DU1000003' }));
+    const placed = (await Promise.all(legs.map((l) => broker.placeOrders([l])))).map((p) => p[0]!);
+    const ids = placed.map((p) => p.orderId);
+    expect(new Set(ids).size).toBe(60);
+    expect([...ids].sort((a, b) => a - b)).toEqual(ids); // allocation order = call order = send order
+    for (const l of legs) await waitUntil(() => lastStatus(events, l.orderRef), 15_000, 'ack');
+    expect(events.some((e) => e.type === 'orderRejected')).toBe(false);
+    await broker.cancelAll();
   });
 });
