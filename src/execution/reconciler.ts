@@ -102,7 +102,7 @@ export class Reconciler {
       const completedOrders = await this.d.broker.completedOrders();
       const executions = await this.d.broker.executions();
       const clear = this.d.broker.isReadyForOrders() && this.lastDisruptionAt < startedAt;
-      await this.apply({ openOrders, completedOrders, executions }, clear, why);
+      await this.apply({ openOrders, completedOrders, executions }, clear, why, startedAt);
       return { connectivityClear: clear };
     });
   }
@@ -177,10 +177,14 @@ export class Reconciler {
     return p;
   }
 
-  private async apply(snap: BrokerSnapshot, connectivityClear: boolean, why: string): Promise<void> {
+  /**
+   * `snapshotFrom`: when the broker queries started. An order sent at or after it may be missing from the
+   * snapshot although it is at the broker (it would look "missing" → a false CONFLICT): it waits for the next pass.
+   */
+  private async apply(snap: BrokerSnapshot, connectivityClear: boolean, why: string, snapshotFrom = Number.POSITIVE_INFINITY): Promise<void> {
     const records = await this.d.outbox.listByState(OPEN_STATES);
     const local: LocalOrder[] = records
-      .filter((r) => !this.d.events.isSending(r.orderRef))
+      .filter((r) => !this.d.events.isSending(r.orderRef) && (r.sentAt ?? r.createdAt) < snapshotFrom)
       .map((r) => ({
         orderRef: r.orderRef,
         signalId: r.signalId,
