@@ -1,0 +1,74 @@
+/**
+ * End to end: two signals never spend the same cash or sell the same shares. Signals for one account are
+ * handled one after another, and what this daemon's working orders (and fresh fills) already committed is
+ * taken into account by the next decision — the daemon's own checks answer DENIED before the broker's
+ * second line (error 201) would have to reject anything.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { startStack, type Stack } from '../../src/app/stack.js';
+import { IRA, PERSONAL, REDIS, codes, quoteOf, resultFor, run, sig, simState } from './pipeline-helpers.js';
+
+describe('pipeline: reservations across signals', () => {
+  let stack: Stack | undefined;
+  afterEach(async () => {
+    await stack?.stop();
+    stack = undefined;
+  });
+
+  // Only the safety property is asserted: which of the burst's signals trade depends on whether the fill of
+  // the previous one already reached the outbox when the next is decided (see the report: a fresh snapshot
+  // plus a not-yet-FILLED outbox record counts that cost twice, denying a signal that would fit).
+  it('IRA: a burst of market BUYs never spends more than settled cash — the ones that do not fit are DENIED IRA_MARGIN, none REJECTED by the broker', async () => {
+    stack = await startStack({ redisUrl: REDIS });
+    const s = stack;
+    const { ask } = await quoteOf(s, 'AAPL');
+    const settled = (await simState(s)).accounts.find((a) => a.id === IRA)?.settledCash.USD ?? 0;
+    const qty = 100;
+    const fit = Math.floor(settled / (qty * ask));
+    expect(fit).toBe(2);
+    const jobs = await Promise.all([1, 2, 3, 4, 5].map((i) => s.send(sig(`burst-${i}`, { accounts: [IRA], size: { quantity: qty } }))));
+    const results = await Promise.all(jobs.map(async (j) => resultFor(await s.outcome(j), IRA)));
+    const placed = results.filter((r) => r.decision === 'PLACED');
+    expect(placed.length).toBeGreaterThanOrEqual(1);
+    expect(placed.length).toBeLessThanOrEqual(fit);
+    expect(results[0]?.decision).toBe('PLACED');
+    for (const r of results.filter((x) => x.decision !== 'PLACED')) {
+      expect(r.decision).toBe('DENIED');
+      expect(codes(r)).toEqual(['IRA_MARGIN']);
+    }
+    const orders = (await simState(s)).orders.filter((o) => o.account === IRA);
+    expect(orders).toHaveLength(placed.length);
+    expect(orders.every((o) => o.status === 'Filled')).toBe(true);
+    const after = (await simState(s)).accounts.find((a) => a.id === IRA)?.settledCash.USD ?? -1;
+    expect(after).toBeGreaterThanOrEqual(0);
+  });
+
+  it('IRA: resting LMT BUYs reserve cash, so a later BUY beyond what is left is DENIED IRA_MARGIN', async () => {
+    stack = await startStack({ redisUrl: REDIS });
+    const first = resultFor(await run(stack, sig('rest-buy-1', { accounts: [IRA], size: { quantity: 200 }, order: { type: 'LMT', limitPrice: 185 } })), IRA);
+    expect(first.decision).toBe('PLACED');
+    expect((await simState(stack)).orders.find((o) => o.orderRef === first.orderRef)?.status).toMatch(/Submitted/);
+    // 50,000 − 200 × 185 = 13,000 left: 100 × 185 = 18,500 does not fit
+    const second = resultFor(await run(stack, sig('rest-buy-2', { accounts: [IRA], size: { quantity: 100 }, order: { type: 'LMT', limitPrice: 185 } })), IRA);
+    expect(second.decision).toBe('DENIED');
+    expect(codes(second)).toEqual(['IRA_MARGIN']);
+    const third = resultFor(await run(stack, sig('rest-buy-3', { accounts: [IRA], size: { quantity: 70 }, order: { type: 'LMT', limitPrice: 185 } })), IRA);
+    expect(third).toMatchObject({ decision: 'PLACED', quantity: 70 });
+    expect((await simState(stack)).orders.filter((o) => o.account === IRA)).toHaveLength(2);
+  });
+
+  it('IRA: resting SELLs count against the long position, so a second SELL beyond it is DENIED IRA_SHORT_SALE', async () => {
+    stack = await startStack({ redisUrl: REDIS });
+    const sellAt = { type: 'LMT', limitPrice: 195 };
+    const first = resultFor(await run(stack, sig('rest-sell-1', { side: 'SELL', accounts: [IRA], size: { quantity: 60 }, order: sellAt })), IRA);
+    expect(first.decision).toBe('PLACED');
+    const second = resultFor(await run(stack, sig('rest-sell-2', { side: 'SELL', accounts: [IRA, PERSONAL], size: { quantity: 60 }, order: sellAt })), IRA);
+    expect(second.decision).toBe('DENIED');
+    expect(codes(second)).toEqual(['IRA_SHORT_SALE']);
+    expect(second.reasons[0]?.message).toMatch(/60 already being sold/);
+    // positionPercent is clipped to what is not already being sold
+    const rest = resultFor(await run(stack, sig('rest-sell-3', { side: 'SELL', accounts: [IRA], size: { positionPercent: 100 }, order: sellAt })), IRA);
+    expect(rest).toMatchObject({ decision: 'PLACED', quantity: 40 });
+    expect(rest.notes.join('\n')).toMatch(/already being sold/);
+  });
+});
