@@ -52,6 +52,7 @@ export class IbOrders {
   readonly tracker = new FillTracker();
   private readonly known = new Map<number, Known>();
   private readonly idByRef = new Map<string, number>();
+  private readonly idByPerm = new Map<number, number>();
   private readonly whatIfIds = new Set<number>();
   private readonly lock = new Mutex();
 
@@ -74,6 +75,15 @@ export class IbOrders {
     return this.idByRef.get(orderRef);
   }
 
+  /**
+   * The order id of an IB order message. completedOrder carries no order id (IB's protocol): it is found
+   * through the permId or the orderRef learned earlier; 0 when unknown (an order of another session).
+   */
+  resolveId(o: { orderId?: number; permId?: number; orderRef?: string }): number {
+    if (o.orderId !== undefined && o.orderId > 0) return o.orderId;
+    return (o.permId ? this.idByPerm.get(o.permId) : undefined) ?? (o.orderRef ? this.idByRef.get(o.orderRef) : undefined) ?? 0;
+  }
+
   /** Learn orderId ↔ orderRef / account / permId from an IB echo. */
   learn(orderId: number, orderRef?: string, account?: string, permId?: number): void {
     if (!(orderId > 0)) return;
@@ -83,7 +93,10 @@ export class IbOrders {
       this.idByRef.set(orderRef, orderId);
     }
     if (account) k.account = account;
-    if (permId) k.permId = permId;
+    if (permId) {
+      k.permId = permId;
+      this.idByPerm.set(permId, orderId);
+    }
     this.known.set(orderId, k);
     this.ids.observeUsedId(orderId);
   }
@@ -205,6 +218,7 @@ export class IbOrders {
   private listen(): void {
     on(this.conn, EventName.orderStatus, (orderId: number, status: string, filled: number, remaining: number, avg: number, permId?: number) => {
       if (this.whatIfIds.has(orderId)) return;
+      if (permId) this.learn(orderId, undefined, undefined, permId);
       const avgFillPrice = decOrUndefined(avg);
       this.emitStatus({
         orderId,
@@ -219,7 +233,7 @@ export class IbOrders {
       if (!o.whatIf) this.learn(orderId, o.orderRef, o.account, o.permId);
     });
     on(this.conn, EventName.completedOrder, (_c: WireContract, o: WireOrder, s: WireOrderState) => {
-      const orderId = o.orderId ?? 0;
+      const orderId = this.resolveId(o);
       if (!(orderId > 0)) return;
       this.learn(orderId, o.orderRef, o.account, o.permId);
       const status = mapIbStatus(s.status);

@@ -74,7 +74,7 @@ export class IbReconcile {
         listen: (done) =>
           all(
             on(this.conn, EventName.completedOrder, (c: WireContract, o: WireOrder, s: WireOrderState) => {
-              out.push(this.report(o.orderId ?? 0, c, o, s, 'completed'));
+              out.push(this.report(this.orders.resolveId(o), c, o, s, 'completed'));
             }),
             on(this.conn, EventName.completedOrdersEnd, () => done(out)),
           ),

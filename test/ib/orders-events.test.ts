@@ -79,6 +79,16 @@ describe('IbOrders events', () => {
     if (events[0]!.type === 'fill') expect(events[0]!.fill.commission?.toString()).toBe('0.5');
   });
 
+  it('maps a completedOrder (no order id on the wire) to its order through permId or orderRef', () => {
+    const { events, emit } = setup();
+    emit('orderStatus', 7, 'Submitted', 0, 1, 0, 99);
+    emit('completedOrder', contract, { orderType: 'MKT', permId: 99, orderRef: 'ref-7', account: 'DU1', filledQuantity: 1 }, { status: 'Filled' });
+    emit('completedOrder', contract, { orderType: 'MKT', permId: 12345, account: 'DU1' }, { status: 'Cancelled' });
+    const st = events.filter((e) => e.type === 'orderStatus');
+    expect(st.at(-1)).toMatchObject({ update: { orderId: 7, orderRef: 'ref-7', status: 'FILLED', filled: 1, remaining: 0 } });
+    expect(st).toHaveLength(2);
+  });
+
   it('raises the order-id floor above ids seen from IB', async () => {
     const { ids, emit } = setup();
     ids.onNextValidId(5);

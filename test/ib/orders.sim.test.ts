@@ -113,7 +113,7 @@ describe('bracket', () => {
 describe('reconciliation queries', () => {
   it('maps executions and completed orders with their orderRef', async () => {
     const l = leg({ type: 'MKT', account: 'DU1000001', quantity: 2 });
-    await broker.placeOrders([l]);
+    const [placed] = await broker.placeOrders([l]);
     await waitUntil(() => lastStatus(events, l.orderRef) === 'FILLED', 10_000, 'fill');
     const fills = await broker.executions({ since: new Date(Date.now() - 3_600_000) });
     const f = fills.find((x) => x.orderRef === l.orderRef);
@@ -121,7 +121,7 @@ describe('reconciliation queries', () => {
     const state = await simState(sim);
     expect(state.executions.some((e) => e.execId === f!.execId && e.orderRef === l.orderRef)).toBe(true);
     const done = await broker.completedOrders();
-    expect(done.find((o) => o.orderRef === l.orderRef)).toMatchObject({ status: 'FILLED', account: 'DU1000001', source: 'completed' });
+    expect(done.find((o) => o.orderRef === l.orderRef)).toMatchObject({ orderId: placed!.orderId, status: 'FILLED', account: 'DU1000001', source: 'completed' });
     const byAccount = await broker.executions({ account: 'DU1000003' });
     expect(byAccount.every((x) => x.account === 'DU1000003')).toBe(true);
   });
