@@ -307,7 +307,7 @@ export class IbConnection {
         (err: unknown) => {
           const reason = err instanceof Error ? err.message : String(err);
           this.log.warn({ reason }, 'IB: reconciliation failed');
-          setTimeout(() => this.dispatch({ type: 'reconcileFailed', seq: a.seq, reason }), this.o.reconcileRetryMs ?? 2_000);
+          setTimeout(() => this.dispatch({ type: 'reconcileFailed', seq: a.seq, reason }), this.o.reconcileRetryMs ?? 2_000).unref();
         },
       );
       return;
