@@ -97,6 +97,26 @@ describe('connectivity lost (1100 → 1102)', () => {
   });
 });
 
+describe('a failing reconciliation hook', () => {
+  it('keeps orders blocked and retries the pass until it succeeds', async () => {
+    let calls = 0;
+    const sim = await startSim(33);
+    cleanup.push(() => sim.close());
+    const broker = makeBroker(sim.port, { reconcileRetryMs: 100, onReconnected: () => {
+      calls += 1;
+      if (calls === 1) throw new Error('redis down');
+    } });
+    cleanup.push(() => broker.disconnect());
+    const seen: ConnectionStatus[] = [];
+    broker.connection$.subscribe((st) => seen.push(st));
+    await broker.connect();
+    expect(calls).toBe(2);
+    const failed = seen.find((st) => /reconciliation failed \(redis down\)/.test(st.reason ?? ''));
+    expect(failed?.state).toBe('CONNECTING');
+    expect(seen.findIndex((st) => st.state === 'CONNECTED')).toBeGreaterThan(seen.indexOf(failed!));
+  });
+});
+
 describe('client id in use (326)', () => {
   it('reports DISCONNECTED with the reason and does not change its id', async () => {
     const { sim } = await setup({ clientId: 5151 });
