@@ -223,7 +223,12 @@ describe('chaos: exactly-once execution under crashes and faults', () => {
     for (const o of state.orders.filter((x) => x.orderRef.startsWith('ix1-'))) {
       if (!(await outbox.get(o.orderRef))) verdict.violations.push(`order ${o.orderId} (${o.orderRef}) at the simulator has no outbox record`);
     }
-    const untracked = (await readStream(redis, keys.audit)).filter((e) => e.fields.type === 'reconciliation.untracked');
+    const auditEntries = await readStream(redis, keys.audit);
+    const untracked = auditEntries.filter((e) => e.fields.type === 'reconciliation.untracked');
+    // nothing in this run may change a trading state: a false CONFLICT or drift would stop an account
+    for (const e of auditEntries.filter((x) => x.fields.type === 'trading-state').slice(0, 5)) {
+      verdict.violations.push(`audit seq ${e.fields.seq}: trading state of ${e.fields.account || 'all'} changed: ${(e.fields.data ?? '').slice(0, 300)}`);
+    }
     for (const e of untracked.slice(0, 5)) verdict.violations.push(`audit seq ${e.fields.seq}: reconciliation reported ${e.fields.orderRef} as untracked`);
     const stillInflight = await inflight();
     const c = verdict.counts;
