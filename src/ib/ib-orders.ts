@@ -37,6 +37,8 @@ import { Mutex } from './mutex.js';
 import type { OrderIdAllocator } from './order-ids.js';
 import { on, runRequest } from './ib-requests.js';
 
+const MAX_KNOWN = 100_000;
+
 interface Known {
   orderRef?: string;
   account?: string;
@@ -98,6 +100,7 @@ export class IbOrders {
       this.idByPerm.set(permId, orderId);
     }
     this.known.set(orderId, k);
+    this.trimKnown();
     this.ids.observeUsedId(orderId);
   }
 
@@ -178,6 +181,15 @@ export class IbOrders {
         setTimeout(() => this.whatIfIds.delete(id), 60_000).unref();
       }
     });
+  }
+
+  /** Bound the join tables (oldest orders forgotten first; a day's orders are far fewer). */
+  private trimKnown(): void {
+    if (this.known.size <= MAX_KNOWN) return;
+    const [oldest, k] = this.known.entries().next().value as [number, Known];
+    this.known.delete(oldest);
+    if (k.orderRef && this.idByRef.get(k.orderRef) === oldest) this.idByRef.delete(k.orderRef);
+    if (k.permId && this.idByPerm.get(k.permId) === oldest) this.idByPerm.delete(k.permId);
   }
 
   /** Emit an order status (deduplicated against the last one for that order). */
