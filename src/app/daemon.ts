@@ -92,7 +92,7 @@ export async function startDaemon(o: DaemonOptions): Promise<DaemonHandle> {
     ...infra,
     clock,
     logger,
-    onAccountActivity: () => market.invalidateAccounts(),
+    onAccountActivity: (account, own) => market.noteActivity(account, own),
     onFillPublished: (f) => hooks.reconciler?.noteFill(f),
   });
   const reconciler = new Reconciler({

@@ -87,13 +87,18 @@ export class ExecutionService {
   private async decide(task: AccountTask): Promise<AccountDecision> {
     const { signal, target } = task;
     const p = this.d.policy;
-    const [account, quote, contract, working, states] = await Promise.all([
-      target.linked ? this.d.market.account(target.account) : Promise.resolve(undefined),
+    const stockBuy = signal.side === 'BUY' && signal.instrument.secType === 'STK';
+    const [snap, quote, contract, listed, states] = await Promise.all([
+      !target.linked ? undefined : stockBuy ? this.d.market.accountForBuy(target.account, signal.instrument) : this.d.market.account(target.account).then((snapshot) => ({ snapshot, pending: [] })),
       this.d.market.quote(signal.instrument).catch(() => undefined),
       this.d.market.contract(signal.instrument).catch((e: unknown) => this.contractProblem(e)),
       this.d.outbox.listWorking(target.account),
       this.d.tradingState.effective(target.account),
     ]);
+    const account = snap?.snapshot;
+    // our executions the cached snapshot may not show yet stay reserved in full (see MarketContext.accountForBuy)
+    const pendingRefs = new Set(snap?.pending.map((w) => w.orderRef));
+    const working = [...listed.filter((w) => !pendingRefs.has(w.orderRef)), ...(snap?.pending ?? [])];
     const futuresInitialMargin = signal.instrument.secType === 'FUT' ? await this.futuresInitialMargin(task) : undefined;
     const decision = evaluateSignalForAccount(signal, {
       now: this.d.clock.now(),

@@ -4,13 +4,22 @@
  *  - contract details are cached for the life of the process (they do not change intraday);
  *  - quotes are reused for `quoteMaxAgeMs`;
  *  - account snapshots (summary + positions of every linked account, one request each) are reused
- *    until an order event or fill touches the account, or `snapshotMaxAgeMs` passes. Cash and shares
- *    held by our own working orders are reserved separately (see `working` in the evaluation), so a
- *    snapshot that predates an order never lets two orders spend the same cash.
+ *    for `snapshotMaxAgeMs`. Cash and shares held by our own working orders are reserved separately
+ *    (see `working` in the evaluation), so a snapshot that predates an order never lets two orders
+ *    spend the same cash. An order state change without an execution changes nothing at the broker
+ *    and keeps the snapshot. Activity we cannot attribute drops it (`invalidateAccounts`).
+ *  - our own executions (`noteActivity` with `executed`) make `account()` load a fresh snapshot, as
+ *    before; `accountForBuy()` instead keeps the cached snapshot and returns the orders that executed
+ *    since it was requested as `pending`, which the caller reserves as if they were still working with
+ *    their full quantity. That is exactly what the snapshot saw while they were working, so it is as
+ *    safe, and it spares a stock BUY two broker round trips (four messages) per signal. It falls back
+ *    to a fresh snapshot whenever that would not be conservative: a pending SELL or non-stock execution,
+ *    or a short position in the instrument (a BUY would cover it). A snapshot load prunes the pending
+ *    executions noted before it was requested.
  * Concurrent callers share one in-flight request.
  */
 import { Decimal } from '../domain/types.js';
-import type { AccountSnapshot, AccountConfig, ContractInfo, Instrument, Quote } from '../domain/types.js';
+import type { AccountSnapshot, AccountConfig, ContractInfo, Instrument, Quote, SecType, Side, WorkingOrder } from '../domain/types.js';
 import type { Clock } from '../domain/clock.js';
 import type { BrokerAccountSummary, BrokerPort } from './broker-port.js';
 
@@ -24,13 +33,44 @@ interface Timed<T> {
   readonly value: Promise<T>;
 }
 
+/** The fields of one of our orders (its outbox record) that a reservation needs. */
+export interface OwnOrder {
+  readonly orderRef: string;
+  readonly account: string;
+  readonly symbol: string;
+  readonly secType: SecType;
+  readonly currency: string;
+  readonly side: Side;
+  readonly quantity: number;
+  /** the price its cash was reserved at (limit, or the reference price for MKT) */
+  readonly price?: Decimal;
+  readonly multiplier: number;
+}
+
+/** What touched an account: one of our own orders, and whether shares changed hands. */
+export interface OwnOrderActivity {
+  readonly order: OwnOrder;
+  /** a fill, or a move to PARTIALLY_FILLED / FILLED */
+  readonly executed: boolean;
+}
+
+/** A snapshot for a stock BUY plus our executions it may not reflect yet (reserve them in full). */
+export interface BuyContext {
+  readonly snapshot: AccountSnapshot | undefined;
+  readonly pending: readonly WorkingOrder[];
+}
+
 /** Caching reader over a BrokerPort; see the module comment. */
 export class MarketContext {
   private readonly contracts = new Map<string, Promise<ContractInfo>>();
   private readonly quotes = new Map<string, Timed<Quote>>();
-  private snapshots: Timed<ReadonlyMap<string, AccountSnapshot>> | undefined;
+  /** `seq`: the last execution noted before the snapshot was requested (those are reflected in it) */
+  private snapshots: (Timed<ReadonlyMap<string, AccountSnapshot>> & { readonly seq: number }) | undefined;
   private linked: Timed<readonly string[]> | undefined;
   private generation = 0;
+  /** our orders that executed, by orderRef, with the sequence number of the latest note */
+  private readonly executed = new Map<string, { readonly seq: number; readonly order: WorkingOrder }>();
+  private seq = 0;
 
   constructor(
     private readonly broker: BrokerPort,
@@ -39,7 +79,18 @@ export class MarketContext {
     private readonly opts: MarketContextOptions,
   ) {}
 
-  /** Forget cached account state (after an order event, a fill or a reconnect). */
+  /**
+   * Something happened in `account`: with `own`, to one of our orders (an execution is remembered until
+   * a snapshot requested after it arrives; a state change without one changes nothing); without, to
+   * something we cannot attribute, which drops the cached snapshots.
+   */
+  noteActivity(account: string, own?: OwnOrderActivity): void {
+    if (!own || own.order.account !== account) return this.invalidateAccounts();
+    if (!own.executed) return;
+    this.executed.set(own.order.orderRef, { seq: ++this.seq, order: reservationOf(own.order) });
+  }
+
+  /** Forget cached account state (unattributed activity, a reconnect). */
   invalidateAccounts(): void {
     this.generation += 1;
     this.snapshots = undefined;
@@ -62,18 +113,53 @@ export class MarketContext {
     return this.linked.value;
   }
 
-  /** The snapshot of one account, or undefined when the broker does not report it. */
+  /** The snapshot of one account reflecting every execution we know of, or undefined when the broker does not report it. */
   async account(id: string): Promise<AccountSnapshot | undefined> {
     const now = this.clock.now();
-    if (!this.snapshots || now - this.snapshots.at > this.opts.snapshotMaxAgeMs) {
-      const gen = this.generation;
-      const value = this.loadSnapshots();
-      this.snapshots = { at: now, value };
-      value.catch(() => {
+    if (!this.snapshots || now - this.snapshots.at > this.opts.snapshotMaxAgeMs || this.pendingSince(this.snapshots.seq).length > 0) this.reload(now);
+    return (await this.snapshots!.value).get(id);
+  }
+
+  /**
+   * For a stock BUY in `id`: the cached snapshot (reloaded only when missing or older than
+   * `snapshotMaxAgeMs`) and our executions in `id` since it was requested, to be reserved in full by
+   * the caller. Loads a fresh snapshot instead when that would not be conservative (see the module comment).
+   */
+  async accountForBuy(id: string, instrument: Instrument): Promise<BuyContext> {
+    const now = this.clock.now();
+    if (!this.snapshots || now - this.snapshots.at > this.opts.snapshotMaxAgeMs) this.reload(now);
+    const snaps = this.snapshots!;
+    const snapshot = (await snaps.value).get(id);
+    // replaced or dropped while we waited: a newer load may have pruned executions `snaps` lacks
+    if (this.snapshots !== snaps) return { snapshot: await this.account(id), pending: [] };
+    const pending = this.pendingSince(snaps.seq).filter((o) => o.account === id);
+    if (pending.length === 0) return { snapshot, pending };
+    const unsafe = instrument.secType !== 'STK'
+      || pending.some((o) => o.secType !== 'STK' || o.side !== 'BUY')
+      || (snapshot?.positions ?? []).some((p) => p.symbol === instrument.symbol && p.secType === 'STK' && p.quantity < 0);
+    if (!unsafe) return { snapshot, pending };
+    return { snapshot: await this.account(id), pending: [] };
+  }
+
+  private pendingSince(seq: number): WorkingOrder[] {
+    const out: WorkingOrder[] = [];
+    for (const e of this.executed.values()) if (e.seq > seq) out.push(e.order);
+    return out;
+  }
+
+  private reload(now: number): void {
+    const gen = this.generation;
+    const seq = this.seq;
+    const value = this.loadSnapshots();
+    this.snapshots = { at: now, value, seq };
+    value.then(
+      () => {
+        for (const [ref, e] of this.executed) if (e.seq <= seq) this.executed.delete(ref);
+      },
+      () => {
         if (this.generation === gen) this.snapshots = undefined;
-      });
-    }
-    return (await this.snapshots.value).get(id);
+      },
+    );
   }
 
   /** Contract details, cached; rejects when the broker knows no such contract. */
@@ -112,6 +198,12 @@ export class MarketContext {
 }
 
 const ZERO = new Decimal(0);
+
+/** An executed order reserved as if still working with its full quantity (conservative for partial fills). */
+function reservationOf(o: OwnOrder): WorkingOrder {
+  const reservedCash = o.side === 'BUY' && o.price !== undefined ? o.price.mul(o.quantity).mul(o.multiplier) : ZERO;
+  return { orderRef: o.orderRef, account: o.account, symbol: o.symbol, secType: o.secType, side: o.side, remaining: o.quantity, reservedCash, currency: o.currency };
+}
 
 function toSnapshot(
   s: BrokerAccountSummary,

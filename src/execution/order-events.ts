@@ -19,6 +19,7 @@ import type { Outbox, OutboxRecord } from '../infra/outbox.js';
 import type { OrderEventType, StreamPublisher } from '../infra/streams.js';
 import type { Logger } from '../app/logger.js';
 import type { BrokerEvent, FillReport, OrderStatusUpdate } from './broker-port.js';
+import type { OwnOrderActivity } from './market-context.js';
 
 /** The broker's first definite answer to a sent order. */
 export type Ack =
@@ -46,8 +47,12 @@ export interface OrderEventDeps {
   readonly audit: AuditLog;
   readonly clock: Clock;
   readonly logger: Logger;
-  /** told about every account whose cash or positions may have changed */
-  readonly onAccountActivity: (account: string) => void;
+  /**
+   * told about activity in an account: `own` names our order and whether shares changed hands (told
+   * BEFORE the order leaves the working set, so its reservation never lapses); without `own` the
+   * activity could not be attributed to one of our orders
+   */
+  readonly onAccountActivity: (account: string, own?: OwnOrderActivity) => void;
   /** told about every fill newly published on the fills stream (the position ledger) */
   readonly onFillPublished?: (fill: FillReport) => void;
 }
@@ -200,7 +205,7 @@ export class OrderEventProcessor {
   private async onFill(f: FillReport): Promise<void> {
     const ref = await this.refOf(f.orderRef, f.orderId);
     const rec = ref ? await this.deps.outbox.get(ref) : undefined;
-    this.deps.onAccountActivity(f.account);
+    this.deps.onAccountActivity(f.account, rec ? { order: rec, executed: true } : undefined);
     // only our own executions go to the fills stream (and the position ledger); a trade placed elsewhere
     // shows up as position drift instead
     if (!rec && !isOwnOrderRef(f.orderRef)) return;
@@ -237,6 +242,8 @@ export class OrderEventProcessor {
     const filled = Math.max(rec.filled, fig.filled ?? 0);
     const changed = t.state !== rec.state || filled !== rec.filled || (fig.permId !== undefined && fig.permId !== rec.permId);
     if (!changed) return rec;
+    const executed = filled > rec.filled || (t.state !== rec.state && (t.state === 'FILLED' || t.state === 'PARTIALLY_FILLED'));
+    if (executed) this.deps.onAccountActivity(rec.account, { order: rec, executed });
     const now = this.deps.clock.now();
     const res = await this.deps.outbox.update(
       ref,
@@ -253,7 +260,7 @@ export class OrderEventProcessor {
     );
     if (!res.ok) return this.applyNow(ref, event, fig, source); // raced a writer outside this chain: re-read
     await this.publish(res.record, rec.state, source, fig.note);
-    this.deps.onAccountActivity(rec.account);
+    if (!executed) this.deps.onAccountActivity(rec.account, { order: res.record, executed });
     return res.record;
   }
 
