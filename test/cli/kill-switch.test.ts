@@ -120,4 +120,16 @@ describe('ibkr-exec halt / reduce-only / resume', () => {
     expect(await verifyAudit(redis, key('audit'))).toMatchObject({ ok: true });
     await runCli(stack.config, ['resume']);
   });
+
+  it('halt --account X --cancel cancels a resting bracket: parent and both children', async () => {
+    const outcome = await run(stack, sig('cli-cancel-bracket', { accounts: [PERSONAL], size: { quantity: 5 }, order: { type: 'LMT', limitPrice: 185, tif: 'GTC' }, bracket: { takeProfit: 200, stopLoss: 180 } }));
+    expect(resultFor(outcome, PERSONAL).decision).toBe('PLACED');
+    const refs = (['entry', 'takeProfit', 'stopLoss'] as const).map((leg) => orderRefFor('cli-cancel-bracket', PERSONAL, leg));
+    const legs = async () => (await simState(stack)).orders.filter((o) => refs.includes(o.orderRef));
+    expect((await legs()).map((o) => o.status)).toEqual(['Submitted', 'PreSubmitted', 'PreSubmitted']);
+    await runCli(stack.config, ['halt', '--account', PERSONAL, '--cancel']);
+    await waitFor(async () => (await legs()).every((o) => o.status === 'Cancelled'), 'every bracket leg Cancelled');
+    expect(await legs()).toHaveLength(3);
+    await runCli(stack.config, ['resume', '--account', PERSONAL]);
+  });
 });

@@ -72,4 +72,21 @@ describe('pipeline: read-only, paper and live guards', () => {
     ]);
     expect((await simState(stack)).orders.map((o) => o.account)).toEqual([PERSONAL]);
   });
+
+  it('a declared type that contradicts IB is ACCOUNT_TYPE_MISMATCH; a declared account IB does not link is UNKNOWN_ACCOUNT', async () => {
+    const accounts = [
+      { id: IRA, type: 'PERSONAL', label: 'an IRA declared personal' },
+      { id: PERSONAL, type: 'PERSONAL' },
+      { id: 'DU1000009', type: 'BUSINESS', label: 'not linked' },
+    ];
+    stack = await startStack({ redisUrl: REDIS, config: { accounts } });
+    const outcome = await run(stack, sig('types-1'));
+    expect(outcome.results.map((r) => [r.account, r.decision, codes(r)])).toEqual([
+      [IRA, 'DENIED', ['ACCOUNT_TYPE_MISMATCH']],
+      [PERSONAL, 'PLACED', []],
+      ['DU1000009', 'DENIED', ['UNKNOWN_ACCOUNT']],
+    ]);
+    expect(resultFor(outcome, IRA).reasons[0]?.message).toMatch(/IRA/);
+    expect((await simState(stack)).orders.map((o) => o.account)).toEqual([PERSONAL]);
+  });
 });
