@@ -85,6 +85,7 @@ export async function startDaemon(o: DaemonOptions): Promise<DaemonHandle> {
     ...(o.ibBackoff ? { backoff: o.ibBackoff } : {}),
     onReconnected: (snap) => hooks.reconciler?.onSnapshot(snap, `IB ${snap.why}`),
     logger: logger.child({ component: 'ib' }),
+    queries: { quoteTimeoutMs: config.execution.quoteTimeoutMs },
     clock,
   });
   const market = new MarketContext(broker, config.accounts, clock, { quoteMaxAgeMs: 1_000, snapshotMaxAgeMs: 5_000 });
