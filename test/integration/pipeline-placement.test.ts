@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { startStack, type Stack } from '../../src/app/stack.js';
 import { verifyAudit } from '../../src/infra/audit.js';
+import { orderRefFor } from '../../src/domain/order-ref.js';
 import { BUSINESS, IRA, PERSONAL, REDIS, entries, fillEntries, orderEvents, reader, resultFor, run, sig, simState, waitFor } from './pipeline-helpers.js';
 
 const FILL_FIELDS = ['execId', 'signalId', 'account', 'orderRef', 'orderId', 'permId', 'symbol', 'side', 'shares', 'price', 'cumQty', 'avgPrice', 'time'];
@@ -124,5 +125,29 @@ describe('pipeline: placement', () => {
     const atSim = (await simState(stack)).orders.filter((o) => o.orderRef === r.orderRef);
     expect(atSim).toHaveLength(1);
     expect(atSim[0]).toMatchObject({ account: BUSINESS, action: 'BUY', totalQuantity: 3, ...expected });
+  });
+
+  it('resting orders fill later: a LMT when the price crosses it, a MOC at the closing auction, an unfilled LOC is cancelled there', async () => {
+    const ref = (name: string) => orderRefFor(`type-${name}`, BUSINESS, 'entry');
+    const eventsOf = async (r: string) => (await orderEvents(redis, stack, r)).map((e) => e.fields.event);
+    expect(await eventsOf(ref('LMT'))).toEqual(['SUBMITTED', 'ACCEPTED']);
+
+    await stack.admin('/price', { symbol: 'AAPL', price: 188.4 });
+    await waitFor(async () => (await eventsOf(ref('LMT'))).includes('FILLED'), 'the LMT FILLED after the price crossed it');
+    expect(await eventsOf(ref('LMT'))).toEqual(['SUBMITTED', 'ACCEPTED', 'FILLED']);
+    const fill = (await fillEntries(redis, stack, ref('LMT')))[0]?.fields;
+    expect(Number(fill?.price)).toBeLessThanOrEqual(188.5);
+
+    await stack.admin('/price', { symbol: 'AAPL', price: 190 });
+    await stack.admin('/fault', { action: 'close-auction' });
+    await waitFor(async () => (await eventsOf(ref('MOC'))).includes('FILLED'), 'the MOC FILLED at the auction');
+    await waitFor(async () => (await eventsOf(ref('LOC'))).includes('CANCELLED'), 'the LOC (limit below the auction price) CANCELLED');
+    expect((await simState(stack)).orders.find((o) => o.orderRef === ref('LOC'))?.status).toBe('Cancelled');
+  });
+
+  it('a signal id with ":" and accounts by type reach the right account', async () => {
+    const outcome = await run(stack, sig('ns:by-type:1', { accounts: { types: ['ROTH_IRA'] }, size: { quantity: 1 } }));
+    expect(outcome.results.map((r) => [r.account, r.decision])).toEqual([[IRA, 'PLACED']]);
+    expect((await simState(stack)).orders.find((o) => o.orderRef === orderRefFor('ns:by-type:1', IRA, 'entry'))).toMatchObject({ account: IRA, totalQuantity: 1 });
   });
 });
