@@ -24,6 +24,8 @@ export class ControlListener {
     private readonly infra: Infra,
     private readonly broker: BrokerPort,
     private readonly logger: Logger,
+    /** read-only (config, or live mode without confirmation): no cancel ever leaves the process (CONTRACT §2) */
+    private readonly readOnly: boolean = config.readOnly,
   ) {}
 
   start(): void {
@@ -63,6 +65,11 @@ export class ControlListener {
     if (cmd.action !== 'cancel') return;
     const account = cmd.account || undefined;
     const working = (await this.infra.outbox.listByState(WORKING)).filter((r) => r.orderId !== undefined && (!account || r.account === account));
+    if (this.readOnly) {
+      await this.infra.audit.append({ type: 'kill-switch.cancel', account: account ?? '', data: { requested: working.length, cancelled: 0, global: false, refused: 'read-only mode: no cancel leaves the process' } });
+      this.logger.warn({ account: account ?? 'ALL' }, 'kill switch: cancel request ignored in read-only mode (no cancel leaves the process)');
+      return;
+    }
     let cancelled = 0;
     for (const r of working) {
       try {

@@ -200,7 +200,7 @@ export async function startDaemon(o: DaemonOptions): Promise<DaemonHandle> {
     }),
   );
 
-  const control = new ControlListener(config, password, infra, broker, logger);
+  const control = new ControlListener(config, password, infra, broker, logger, readOnly);
   control.start();
   reconciler.start({ inflightCheckMs: config.execution.inflightCheckMs, intervalMs: config.execution.reconcileIntervalMs });
   source.start();
