@@ -10,6 +10,8 @@ import { startStack, type Stack } from '../../src/app/stack.js';
 import { orderRefFor } from '../../src/domain/order-ref.js';
 import { verifyAudit } from '../../src/infra/audit.js';
 import { CliError } from '../../src/cli/output.js';
+import { IbBroker } from '../../src/ib/ib-broker.js';
+import { Decimal, type OrderLeg } from '../../src/domain/types.js';
 import { BUSINESS, IRA, PERSONAL, REDIS, codes, entries, reader, resultFor, run, sig, simState, waitFor } from '../integration/pipeline-helpers.js';
 import { configWith, runCli } from './helpers.js';
 
@@ -131,5 +133,41 @@ describe('ibkr-exec halt / reduce-only / resume', () => {
     await waitFor(async () => (await legs()).every((o) => o.status === 'Cancelled'), 'every bracket leg Cancelled');
     expect(await legs()).toHaveLength(3);
     await runCli(stack.config, ['resume', '--account', PERSONAL]);
+  });
+});
+
+describe('ibkr-exec halt --cancel against a read-only daemon', () => {
+  let stack: Stack;
+  let manual: IbBroker;
+  beforeAll(async () => {
+    stack = await startStack({ redisUrl: REDIS, config: { readOnly: true } });
+    manual = new IbBroker({ host: '127.0.0.1', port: stack.sim.port, clientId: 42, reconnect: false, livenessIntervalMs: 0 });
+    await manual.connect();
+  });
+  afterAll(async () => {
+    await manual?.disconnect();
+    await stack?.stop();
+  });
+
+  it('sends no cancel to the broker: an order placed by someone else (another client id) keeps working', async () => {
+    const leg: OrderLeg = {
+      leg: 'entry', orderRef: 'manual-order-1', signalId: 'manual', account: PERSONAL,
+      instrument: { symbol: 'AAPL', secType: 'STK', exchange: 'SMART', currency: 'USD' },
+      side: 'BUY', quantity: 1, type: 'LMT', limitPrice: new Decimal(180), tif: 'GTC', outsideRth: false,
+    };
+    await manual.placeOrders([leg]);
+    const status = async () => (await simState(stack)).orders.find((o) => o.orderRef === 'manual-order-1')?.status;
+    await waitFor(async () => /Submitted/.test((await status()) ?? ''), 'the manual order working at the simulator');
+
+    const r = reader();
+    try {
+      const before = (await entries(r, `${stack.config.redis.prefix}:audit`)).length;
+      await runCli(stack.config, ['halt', '--cancel']);
+      // the daemon audits every control request it handles (refused or not)
+      await waitFor(async () => (await entries(r, `${stack.config.redis.prefix}:audit`)).slice(before).some((e) => e.fields.type === 'kill-switch.cancel'), 'the daemon handling the cancel request');
+    } finally {
+      r.disconnect();
+    }
+    expect(await status()).toMatch(/Submitted/);
   });
 });
