@@ -162,7 +162,8 @@ describe('ibkr-exec halt --cancel against a read-only daemon', () => {
     const r = reader();
     try {
       const before = (await entries(r, `${stack.config.redis.prefix}:audit`)).length;
-      await runCli(stack.config, ['halt', '--cancel']);
+      const { out } = await runCli(stack.config, ['halt', '--cancel']);
+      expect(out).toMatch(/note: the config is read-only: the daemon sends no cancel to the broker\n$/);
       // the daemon audits every control request it handles (refused or not)
       await waitFor(async () => (await entries(r, `${stack.config.redis.prefix}:audit`)).slice(before).some((e) => e.fields.type === 'kill-switch.cancel'), 'the daemon handling the cancel request');
     } finally {

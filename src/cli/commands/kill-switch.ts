@@ -42,6 +42,8 @@ export interface TradingStateChangeReport {
   readonly auditSeq: number;
   /** halt --cancel: the control stream entry id of the cancel request */
   readonly cancelRequestId?: string;
+  /** halt --cancel with a read-only config: the daemon will not send any cancel */
+  readonly note?: string;
 }
 
 interface SwitchOpts {
@@ -108,7 +110,8 @@ export async function setTradingState(config: Config, current: TradingState, o: 
       ...(account !== undefined ? { account } : {}),
       data: { scope, previous, current, by: 'cli', ...(cancelRequestId !== undefined ? { cancelRequested: true } : {}) },
     });
-    return { scope, previous, current, changed: previous !== current, auditSeq: seq, ...(cancelRequestId !== undefined ? { cancelRequestId } : {}) };
+    const note = cancelRequestId !== undefined && config.readOnly ? 'the config is read-only: the daemon sends no cancel to the broker' : undefined;
+    return { scope, previous, current, changed: previous !== current, auditSeq: seq, ...(cancelRequestId !== undefined ? { cancelRequestId } : {}), ...(note ? { note } : {}) };
   } finally {
     redis.disconnect();
   }
@@ -121,5 +124,5 @@ export function describeChange(r: TradingStateChangeReport): string {
   const cancel = r.cancelRequestId
     ? `; asked the running daemon to cancel its working orders${r.scope === 'global' ? ' (all accounts)' : ` of ${r.scope}`} — if no daemon is running, nothing cancels them`
     : '';
-  return `${what}${cancel} (audit seq ${r.auditSeq})`;
+  return `${what}${cancel} (audit seq ${r.auditSeq})${r.note ? `; note: ${r.note}` : ''}`;
 }
