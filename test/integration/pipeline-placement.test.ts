@@ -150,4 +150,29 @@ describe('pipeline: placement', () => {
     expect(outcome.results.map((r) => [r.account, r.decision])).toEqual([[IRA, 'PLACED']]);
     expect((await simState(stack)).orders.find((o) => o.orderRef === orderRefFor('ns:by-type:1', IRA, 'entry'))).toMatchObject({ account: IRA, totalQuantity: 1 });
   });
+
+  it('a bracket lives on: the entry fills, the take-profit fills when the price reaches it, and the OCA stop-loss is cancelled', async () => {
+    const outcome = await run(stack, sig('bracket-life', {
+      instrument: { symbol: 'MSFT' },
+      accounts: [BUSINESS],
+      size: { quantity: 2 },
+      order: { type: 'LMT', limitPrice: 421 },
+      bracket: { takeProfit: 430, stopLoss: 410 },
+    }));
+    expect(resultFor(outcome, BUSINESS).decision).toBe('PLACED');
+    const [entry, tp, sl] = (['entry', 'takeProfit', 'stopLoss'] as const).map((leg) => orderRefFor('bracket-life', BUSINESS, leg));
+    const eventsOf = async (r: string | undefined) => (await orderEvents(redis, stack, r ?? '')).map((e) => e.fields.event);
+    await waitFor(async () => (await eventsOf(entry)).includes('FILLED'), 'the entry FILLED');
+    await waitFor(async () => (await eventsOf(sl)).includes('ACCEPTED') && (await eventsOf(tp)).includes('ACCEPTED'), 'both children ACCEPTED');
+
+    await stack.admin('/price', { symbol: 'MSFT', price: 431 });
+    await waitFor(async () => (await eventsOf(tp)).includes('FILLED') && (await eventsOf(sl)).includes('CANCELLED'), 'take-profit FILLED and stop-loss CANCELLED');
+    expect(await eventsOf(entry)).toEqual(['SUBMITTED', 'ACCEPTED', 'FILLED']);
+    expect(await eventsOf(tp)).toEqual(['SUBMITTED', 'ACCEPTED', 'FILLED']);
+    expect(await eventsOf(sl)).toEqual(['SUBMITTED', 'ACCEPTED', 'CANCELLED']);
+    const tpFill = (await fillEntries(redis, stack, tp ?? ''))[0]?.fields;
+    expect(tpFill).toMatchObject({ signalId: 'bracket-life', account: BUSINESS, side: 'SLD', shares: '2', symbol: 'MSFT' });
+    expect(Number(tpFill?.price)).toBeGreaterThanOrEqual(430);
+    expect((await simState(stack)).positions.find((p) => p.account === BUSINESS && p.symbol === 'MSFT')?.quantity ?? 0).toBe(0);
+  });
 });
