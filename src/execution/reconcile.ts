@@ -121,7 +121,9 @@ function brokerFigures(o: LocalOrder, reports: OrderReport[], execs: FillReport[
   const best = [...reports].sort((x, y) => rankOf(y) - rankOf(x))[0];
   const state = best && stateFromBrokerStatus(best.status, best.filled, best.remaining);
   if (best && state) {
-    return { state, orderId: best.orderId, permId: best.permId, filled: best.filled, remaining: best.remaining, avgFillPrice: best.avgFillPrice };
+    // a completedOrder report carries no average price; the executions of the same snapshot do
+    const avgFillPrice = best.avgFillPrice ?? [...execs].sort((x, y) => y.cumQty - x.cumQty)[0]?.avgPrice;
+    return { state, orderId: best.orderId, permId: best.permId, filled: best.filled, remaining: best.remaining, avgFillPrice };
   }
   if (execs.length === 0) return undefined;
   const filled = Math.max(...execs.map((e) => e.cumQty));
