@@ -175,4 +175,15 @@ describe('pipeline: placement', () => {
     expect(Number(tpFill?.price)).toBeGreaterThanOrEqual(430);
     expect((await simState(stack)).positions.find((p) => p.account === BUSINESS && p.symbol === 'MSFT')?.quantity ?? 0).toBe(0);
   });
+
+  it('TRAIL carries its trailing percent: a BUY trailing 2% follows the low and triggers 2% above it, not before', async () => {
+    const r = resultFor(await run(stack, sig('trail-life', { instrument: { symbol: 'SPY' }, accounts: [BUSINESS], size: { quantity: 1 }, order: { type: 'TRAIL', trailingPercent: 2 } })), BUSINESS);
+    expect(r.decision).toBe('PLACED');
+    const status = async () => (await simState(stack)).orders.find((o) => o.orderRef === r.orderRef)?.status;
+    await stack.admin('/price', { symbol: 'SPY', price: 590 }); // stop follows down to 590 × 1.02 = 601.80
+    await stack.admin('/price', { symbol: 'SPY', price: 601 });
+    expect(await status()).toMatch(/Submitted/);
+    await stack.admin('/price', { symbol: 'SPY', price: 602 });
+    await waitFor(async () => (await status()) === 'Filled', 'the trailing stop triggered above 601.80');
+  });
 });
