@@ -119,5 +119,10 @@ describe('pipeline: unacknowledged order', () => {
 
     const atSim = (await simState(stack)).orders.filter((o) => o.orderRef === ref);
     expect(atSim).toHaveLength(1);
+
+    // the same signal from another job is not sent again
+    const again = resultFor(await run(stack, sig('noack-1', { accounts: [PERSONAL], size: { quantity: 3 } }), 'noack-1-again'), PERSONAL);
+    expect(again).toMatchObject({ decision: 'DUPLICATE', orderRef: ref });
+    expect((await simState(stack)).orders).toHaveLength(1);
   });
 });
