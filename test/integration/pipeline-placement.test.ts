@@ -26,7 +26,7 @@ describe('pipeline: placement', () => {
   });
 
   it('a BUY to ALL places one order per account, publishes SUBMITTED → ACCEPTED → FILLED and one fill each, and the audit chain verifies', async () => {
-    const outcome = await run(stack, sig('place-all-1', { size: { quantity: 7 } }));
+    const outcome = await run(stack, sig('place-all-1', { size: { quantity: 7 }, meta: { confluence: 0.82, regime: 'trend' } }));
     expect(outcome.signalId).toBe('place-all-1');
     expect(outcome.results.map((r) => [r.account, r.decision, r.quantity])).toEqual([
       [IRA, 'PLACED', 7],
@@ -77,6 +77,15 @@ describe('pipeline: placement', () => {
         return all.some((e) => e.fields.type === 'COMMISSION' && e.fields.execId === f.execId && Number(e.fields.commission) > 0);
       }, `the commission of ${f.execId}`);
     }
+
+    // the audit trail: the signal (with its meta), one decision per account with its inputs, the outcome
+    const trail = (await entries(redis, `${stack.config.redis.prefix}:audit`)).filter((e) => e.fields.signalId === 'place-all-1');
+    const data = (type: string) => trail.filter((e) => e.fields.type === type).map((e) => JSON.parse(e.fields.data ?? '{}') as Record<string, unknown>);
+    expect((data('signal')[0]?.payload as { meta?: unknown } | undefined)?.meta).toEqual({ confluence: 0.82, regime: 'trend' });
+    const decisions = trail.filter((e) => e.fields.type === 'decision');
+    expect(decisions.map((e) => e.fields.account).sort()).toEqual([IRA, PERSONAL, BUSINESS].sort());
+    for (const d of data('decision')) expect(d).toMatchObject({ decision: 'APPROVED', quantity: 7, inputs: expect.objectContaining({ ask: expect.any(String), netLiquidation: expect.any(String) }) });
+    expect(data('outcome')).toHaveLength(1);
 
     const audit = await verifyAudit(redis, `${stack.config.redis.prefix}:audit`);
     expect(audit).toMatchObject({ ok: true });
