@@ -64,4 +64,26 @@ describe('pipeline: reservations across signals', () => {
     expect(rest).toMatchObject({ decision: 'PLACED', quantity: 40 });
     expect(rest.notes.join('\n')).toMatch(/already being sold/);
   });
+
+  it('IRA: shares bought or sold a moment ago count at once — a SELL of all just bought passes, a SELL of more than is left is IRA_SHORT_SALE', async () => {
+    stack = await startStack({ redisUrl: REDIS });
+    const s = stack;
+    const payloads = [
+      sig('seq-buy', { accounts: [IRA], size: { quantity: 50 } }),
+      sig('seq-sell-all', { side: 'SELL', accounts: [IRA], size: { quantity: 150 } }),
+      sig('seq-sell-more', { side: 'SELL', accounts: [IRA], size: { quantity: 1 } }),
+      sig('seq-buy-again', { accounts: [IRA], size: { quantity: 10 } }),
+    ];
+    const jobs = await Promise.all(payloads.map((p) => s.send(p)));
+    const results = await Promise.all(jobs.map(async (j) => resultFor(await s.outcome(j), IRA)));
+    expect(results.map((r) => [r.decision, r.quantity, codes(r)])).toEqual([
+      ['PLACED', 50, []],
+      ['PLACED', 150, []],
+      ['DENIED', 0, ['IRA_SHORT_SALE']],
+      ['PLACED', 10, []],
+    ]);
+    const state = await simState(s);
+    expect(state.orders.filter((o) => o.account === IRA).map((o) => o.status)).toEqual(['Filled', 'Filled', 'Filled']);
+    expect(state.positions.find((p) => p.account === IRA && p.symbol === 'AAPL')?.quantity).toBe(10);
+  });
 });
