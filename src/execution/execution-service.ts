@@ -77,14 +77,21 @@ export class ExecutionService {
       const resumed = await this.resume(task, existing);
       if (resumed) return resumed;
     }
-    const decision = await this.decide(task);
-    if (decision.kind === 'DENIED') return result(decision, 'DENIED', decision.reasons);
-    return this.submit(task, decision);
+    const { decision, audited } = await this.decide(task);
+    if (decision.kind === 'DENIED') {
+      await audited;
+      return result(decision, 'DENIED', decision.reasons);
+    }
+    return this.submit(task, decision, audited);
   }
 
   // -- DECIDE ---------------------------------------------------------------------------------------
 
-  private async decide(task: AccountTask): Promise<AccountDecision> {
+  /**
+   * Loads the context and evaluates. The decision's audit append is started, not awaited: the caller
+   * awaits `audited` before anything is sent or returned (it overlaps with writing the intent).
+   */
+  private async decide(task: AccountTask): Promise<{ decision: AccountDecision; audited: Promise<unknown> }> {
     const { signal, target } = task;
     const p = this.d.policy;
     const stockBuy = signal.side === 'BUY' && signal.instrument.secType === 'STK';
@@ -117,7 +124,7 @@ export class ExecutionService {
       working,
       ...(futuresInitialMargin ? { futuresInitialMargin } : {}),
     });
-    await this.d.audit.append({
+    const audited = this.d.audit.append({
       type: 'decision',
       account: target.account,
       signalId: signal.id,
@@ -131,7 +138,8 @@ export class ExecutionService {
         tradingState: states,
       },
     });
-    return decision;
+    audited.catch(() => undefined); // awaited by the caller; this only keeps it from being reported as unhandled meanwhile
+    return { decision, audited };
   }
 
   /** A contract the broker does not know is reported as a broker refusal; anything else is retried. */
@@ -166,7 +174,7 @@ export class ExecutionService {
 
   // -- SEND -----------------------------------------------------------------------------------------
 
-  private async submit(task: AccountTask, decision: Extract<AccountDecision, { kind: 'APPROVED' }>): Promise<AccountResult> {
+  private async submit(task: AccountTask, decision: Extract<AccountDecision, { kind: 'APPROVED' }>, audited: Promise<unknown>): Promise<AccountResult> {
     const { signal } = task;
     const legs = decision.legs;
     const refs = legs.map((l) => l.orderRef);
@@ -192,13 +200,16 @@ export class ExecutionService {
       });
       if (!created.created) {
         // another delivery of this signal got here first: never send twice
+        await audited;
         return (await this.resume(task, created.existing)) ?? this.unresolved(decision, created.existing, 'a concurrent delivery holds this order');
       }
     }
-    await this.d.audit.append({ type: 'order.intent', account: entry.account, signalId: signal.id, orderRef: entry.orderRef, data: { jobId: task.jobId, legs } });
-
-    // the kill switch is read once more right before the broker call
-    const states = await this.d.tradingState.effective(entry.account);
+    await audited;
+    // the kill switch is read once more right before the broker call (alongside the intent's audit record)
+    const [, states] = await Promise.all([
+      this.d.audit.append({ type: 'order.intent', account: entry.account, signalId: signal.id, orderRef: entry.orderRef, data: { jobId: task.jobId, legs } }),
+      this.d.tradingState.effective(entry.account),
+    ]);
     const gate = states.effective;
     if (gate === 'HALTED' || (gate === 'REDUCE_ONLY' && !(await this.reduces(task, decision)))) {
       await this.discard(signal.id, refs);
