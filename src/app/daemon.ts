@@ -143,8 +143,11 @@ export async function startDaemon(o: DaemonOptions): Promise<DaemonHandle> {
     const parsed = parseSignal(job.data);
     if (!parsed.ok) return { job, errors: parsed.errors, tasks: [] };
     const signal = parsed.signal;
-    await infra.audit.append({ type: 'signal', signalId: signal.id, data: { jobId: job.jobId, attempt: job.attemptsMade, payload: job.data } });
-    const prior = (await infra.outbox.getOutcome(signal.id)) as (Outcome & { jobId?: string }) | undefined;
+    // the receipt's audit record and the look-up of an earlier outcome are independent: one round trip
+    const [, prior] = await Promise.all([
+      infra.audit.append({ type: 'signal', signalId: signal.id, data: { jobId: job.jobId, attempt: job.attemptsMade, payload: job.data } }),
+      infra.outbox.getOutcome(signal.id) as Promise<(Outcome & { jobId?: string }) | undefined>,
+    ]);
     if (prior) return { job, signal, prior, tasks: [] };
     const linked = await market.linkedAccounts();
     const tasks = targetAccounts(signal, config.accounts, linked).map((target) => ({ jobId: job.jobId, signal, target }));
