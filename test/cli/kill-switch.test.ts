@@ -66,6 +66,13 @@ describe('ibkr-exec halt / reduce-only / resume', () => {
     expect(codes(resultFor(outcome, BUSINESS))).toEqual(['REDUCE_ONLY']);
     await runCli(stack.config, ['resume', '--account', BUSINESS]);
     expect(await redis.get(key(`trading-state:${BUSINESS}`))).toBe('ACTIVE');
+
+    // an account resumed under a global halt says it is still halted
+    await runCli(stack.config, ['halt']);
+    await runCli(stack.config, ['halt', '--account', BUSINESS]);
+    const under = await runCli(stack.config, ['resume', '--account', BUSINESS]);
+    expect(under.out).toMatch(new RegExp(`trading state of ${BUSINESS}: HALTED → ACTIVE .*note: the global state is HALTED, so ${BUSINESS} is effectively HALTED`));
+    await runCli(stack.config, ['resume']);
   });
 
   it('an account that is not declared is refused with exit code 2 and nothing changes', async () => {

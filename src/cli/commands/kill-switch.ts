@@ -42,7 +42,7 @@ export interface TradingStateChangeReport {
   readonly auditSeq: number;
   /** halt --cancel: the control stream entry id of the cancel request */
   readonly cancelRequestId?: string;
-  /** halt --cancel with a read-only config: the daemon will not send any cancel */
+  /** what the change does not do: the global state still overrides the account's; a read-only config sends no cancel */
   readonly note?: string;
 }
 
@@ -110,7 +110,13 @@ export async function setTradingState(config: Config, current: TradingState, o: 
       ...(account !== undefined ? { account } : {}),
       data: { scope, previous, current, by: 'cli', ...(cancelRequestId !== undefined ? { cancelRequested: true } : {}) },
     });
-    const note = cancelRequestId !== undefined && config.readOnly ? 'the config is read-only: the daemon sends no cancel to the broker' : undefined;
+    const notes: string[] = [];
+    if (account !== undefined) {
+      const eff = await store.effective(account);
+      if (eff.effective !== current) notes.push(`the global state is ${eff.global}, so ${account} is effectively ${eff.effective}`);
+    }
+    if (cancelRequestId !== undefined && config.readOnly) notes.push('the config is read-only: the daemon sends no cancel to the broker');
+    const note = notes.length > 0 ? notes.join('; ') : undefined;
     return { scope, previous, current, changed: previous !== current, auditSeq: seq, ...(cancelRequestId !== undefined ? { cancelRequestId } : {}), ...(note ? { note } : {}) };
   } finally {
     redis.disconnect();
