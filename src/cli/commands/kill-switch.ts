@@ -110,17 +110,22 @@ export async function setTradingState(config: Config, current: TradingState, o: 
       ...(account !== undefined ? { account } : {}),
       data: { scope, previous, current, by: 'cli', ...(cancelRequestId !== undefined ? { cancelRequested: true } : {}) },
     });
-    const notes: string[] = [];
-    if (account !== undefined) {
-      const eff = await store.effective(account);
-      if (eff.effective !== current) notes.push(`the global state is ${eff.global}, so ${account} is effectively ${eff.effective}`);
-    }
-    if (cancelRequestId !== undefined && config.readOnly) notes.push('the config is read-only: the daemon sends no cancel to the broker');
-    const note = notes.length > 0 ? notes.join('; ') : undefined;
+    const note = await noteFor(store, config, current, account, cancelRequestId !== undefined);
     return { scope, previous, current, changed: previous !== current, auditSeq: seq, ...(cancelRequestId !== undefined ? { cancelRequestId } : {}), ...(note ? { note } : {}) };
   } finally {
     redis.disconnect();
   }
+}
+
+/** What the change does not do, if anything: a stricter global state, a read-only daemon that will not cancel. */
+async function noteFor(store: TradingStateStore, config: Config, current: TradingState, account: string | undefined, cancel: boolean): Promise<string | undefined> {
+  const notes: string[] = [];
+  if (account !== undefined) {
+    const eff = await store.effective(account);
+    if (eff.effective !== current) notes.push(`the global state is ${eff.global}, so ${account} is effectively ${eff.effective}`);
+  }
+  if (cancel && config.readOnly) notes.push('the config is read-only: the daemon sends no cancel to the broker');
+  return notes.length > 0 ? notes.join('; ') : undefined;
 }
 
 /** The one line a human reads. */
