@@ -9,7 +9,7 @@
  *  - then the faults stop, the system settles (bounded), and the invariants of `invariants.ts` plus the
  *    audit chain are checked. One line of counts is printed.
  * Sizes from the environment: CHAOS_SIGNALS (default 240), CHAOS_SEED (default: random, printed),
- * CHAOS_KILLS (4), CHAOS_REDIS_RESTARTS (1), CHAOS_SIM_FAULTS (each simulator fault this often, 2),
+ * CHAOS_KILLS (4), CHAOS_REDIS_RESTARTS (2; every second one also SIGKILLs the daemon while Redis is down), CHAOS_SIM_FAULTS (each simulator fault this often, 2),
  * CHAOS_RATE (signals per second, 6), CHAOS_KEEP=1 keeps the temp dir (logs, AOF).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -41,7 +41,7 @@ const SEED = envInt('CHAOS_SEED', Math.floor(Math.random() * 2 ** 31));
 const SIGNALS = envInt('CHAOS_SIGNALS', 240);
 const RATE = envInt('CHAOS_RATE', 6);
 const KILLS = envInt('CHAOS_KILLS', 4);
-const REDIS_RESTARTS = envInt('CHAOS_REDIS_RESTARTS', 1);
+const REDIS_RESTARTS = envInt('CHAOS_REDIS_RESTARTS', 2);
 const SIM_FAULTS = envInt('CHAOS_SIM_FAULTS', 2);
 const KEEP = process.env.CHAOS_KEEP === '1';
 const SETTLE_MS = envInt('CHAOS_SETTLE_MS', 120_000);
@@ -163,7 +163,12 @@ describe('chaos: exactly-once execution under crashes and faults', () => {
           await daemon.start();
           break;
         case 'redis-restart':
-          await redisProc.restart(f.n);
+          await redisProc.down();
+          // every other Redis restart also crashes the daemon while Redis is away
+          if (f.n % 2 === 1) await daemon.kill();
+          await sleep(f.n);
+          await redisProc.up();
+          if (!daemon.running) await daemon.start();
           break;
         case 'disconnect':
           await admin('/fault', { action: 'disconnect' });

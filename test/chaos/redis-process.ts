@@ -32,6 +32,10 @@ export interface RedisProcess {
   readonly restarts: number;
   /** SIGTERM, wait for exit, start again on the same port and dir; resolves when it answers PING */
   restart(downMs?: number): Promise<void>;
+  /** SIGTERM and wait for the exit (then `up()`) */
+  down(): Promise<void>;
+  /** start again after `down()`; resolves when it answers PING */
+  up(): Promise<void>;
   /** stops it and removes the temp dir (unless `keepDir`) */
   stop(keepDir?: boolean): Promise<void>;
 }
@@ -71,6 +75,11 @@ export async function startRedisProcess(): Promise<RedisProcess> {
     restart: async (downMs = 0) => {
       await kill();
       if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
+      await launch();
+      restarts += 1;
+    },
+    down: kill,
+    up: async () => {
       await launch();
       restarts += 1;
     },

@@ -122,10 +122,10 @@ export function planFaults(r: () => number, c: FaultCounts): PlannedFault[] {
   const out: PlannedFault[] = [];
   const at = () => 0.05 + r() * 0.85;
   for (let i = 0; i < c.kills; i++) out.push({ at: at(), kind: 'daemon-kill', n: Math.floor(r() * 1500) });
-  for (let i = 0; i < c.redisRestarts; i++) out.push({ at: at(), kind: 'redis-restart', n: Math.floor(r() * 1000) });
+  for (let i = 0; i < c.redisRestarts; i++) out.push({ at: at(), kind: 'redis-restart', n: i + 2 * Math.floor(r() * 1500) });
   for (let i = 0; i < c.perSimFault; i++) {
     out.push({ at: at(), kind: 'disconnect', n: 0 });
-    out.push({ at: at(), kind: 'connectivity-lost', n: 500 + Math.floor(r() * 1000) });
+    out.push({ at: at(), kind: 'connectivity-lost', n: 500 + Math.floor(r() * 2500) });
     out.push({ at: at(), kind: 'drop-acks', n: 1 + Math.floor(r() * 3) });
     out.push({ at: at(), kind: 'reject-next', n: 0 });
     out.push({ at: at(), kind: 'sim-restart', n: 0 });
