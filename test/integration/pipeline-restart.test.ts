@@ -71,3 +71,32 @@ describe('pipeline: daemon restart', () => {
     expect(Number(filled?.fields.avgFillPrice)).toBeGreaterThan(0);
   });
 });
+
+describe('pipeline: broker faults between signals', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ redisUrl: REDIS, daemon: { ibBackoff: { initialMs: 100, maxMs: 500 } } });
+    expect(resultFor(await run(stack, sig('fault-warmup', { accounts: [PERSONAL], size: { quantity: 1 } })), PERSONAL).decision).toBe('PLACED');
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  const FAULTS: readonly [string, Record<string, unknown>][] = [
+    ['every socket dropped', { action: 'disconnect' }],
+    ['gateway restart with nextValidId rolled back', { action: 'restart', rollbackOrderIds: true }],
+    ['connectivity lost (1100, then 1102)', { action: 'connectivity-lost', ms: 500 }],
+  ];
+
+  it.each(FAULTS)('%s: the next signal is placed exactly once, with an order id never used before', async (name, fault) => {
+    const id = `fault-${name.split(' ')[0]}`;
+    const before = (await simState(stack)).orders;
+    await stack.admin('/fault', fault);
+    const r = resultFor(await run(stack, sig(id, { accounts: [PERSONAL], size: { quantity: 1 } })), PERSONAL);
+    expect(r.decision).toBe('PLACED');
+    const after = (await simState(stack)).orders;
+    expect(after).toHaveLength(before.length + 1);
+    expect(after.filter((o) => o.orderRef === r.orderRef)).toHaveLength(1);
+    expect(before.every((o) => o.orderId < (r.orderId ?? 0))).toBe(true);
+  });
+});
