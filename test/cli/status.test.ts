@@ -68,7 +68,7 @@ describe('ibkr-exec status', () => {
     const { out } = await runCli(stack.config, ['status', '--client-id', '555']);
     expect(out).toMatch(/broker\s+connected to 127\.0\.0\.1:\d+ \(client id 555\)/);
     expect(out).toMatch(new RegExp(`${BUSINESS}\\s+BUSINESS\\s+THK Enterprises\\s+yes\\s+CORPORATION\\s+REDUCE_ONLY\\s+REDUCE_ONLY`));
-    expect(out).toMatch(/queue signals-\w+\s+.*completed \d+/);
+    expect(out).toMatch(/queue signals-\w+\s+waiting 0, active 0, delayed 0, .*completed \d+/);
     expect(out).toMatch(/audit\s+last seq \d+/);
   });
 

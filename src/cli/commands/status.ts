@@ -174,7 +174,9 @@ function mergeAccounts(config: Config, ts: StatusReport['tradingState'], b: Brok
 export function formatStatus(r: StatusReport): string {
   const c = r.connection;
   const conn = c.connected ? `connected to ${c.host}:${c.port} (client id ${c.clientId})` : `NOT CONNECTED — ${c.error ?? 'unreachable'}`;
-  const counts = Object.entries(r.queue.counts).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ') || 'empty';
+  // the depth (waiting, active, delayed) always; the other counts when there are any
+  const depth = ['waiting', 'active', 'delayed'];
+  const counts = Object.entries(r.queue.counts).filter(([k, n]) => depth.includes(k) || n > 0).map(([k, n]) => `${k} ${n}`).join(', ');
   const outbox = Object.entries(r.outbox).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ') || 'empty';
   const overview = formatTable(['item', 'value'], [
     ['broker', conn],
