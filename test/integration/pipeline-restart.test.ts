@@ -72,6 +72,32 @@ describe('pipeline: daemon restart', () => {
   });
 });
 
+describe('pipeline: stop while signals are queued', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ redisUrl: REDIS });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('a stop drains in-flight signals; the rest wait in the queue and the next run handles each exactly once', async () => {
+    const ids = [1, 2, 3, 4, 5, 6].map((i) => `drain-${i}`);
+    const jobs = await Promise.all(ids.map((id) => stack.send(sig(id, { accounts: [PERSONAL], size: { quantity: 1 } }))));
+    await stack.daemon?.stop();
+    const counts = await stack.queue.getJobCounts('waiting', 'active', 'completed', 'failed');
+    expect(counts.active).toBe(0);
+    expect(counts.failed).toBe(0);
+    expect((counts.waiting ?? 0) + (counts.completed ?? 0)).toBe(ids.length);
+
+    await stack.startDaemon();
+    for (const job of jobs) expect(resultFor(await stack.outcome(job), PERSONAL).decision).toBe('PLACED');
+    const orders = (await simState(stack)).orders;
+    expect(orders).toHaveLength(ids.length);
+    expect(new Set(orders.map((o) => o.orderRef)).size).toBe(ids.length);
+  });
+});
+
 describe('pipeline: broker faults between signals', () => {
   let stack: Stack;
   beforeAll(async () => {
