@@ -159,6 +159,7 @@ describe('chaos: exactly-once execution under crashes and faults', () => {
           // half the kills aim at the window right after an order left the socket (SUBMITTED recorded)
           if (f.n % 2 === 1) await nextOrderEvent(redis, keysFor(prefix).orders, 'SUBMITTED', 5_000);
           await daemon.kill();
+          if (f.symbol && f.n2 !== undefined) await admin('/price', { symbol: f.symbol, price: Math.round((BASE_PRICES[f.symbol] ?? 100) * f.n2 * 100) / 100 });
           await sleep(f.n);
           await daemon.start();
           break;
@@ -232,6 +233,9 @@ describe('chaos: exactly-once execution under crashes and faults', () => {
     }
     const auditEntries = await readStream(redis, keys.audit);
     const untracked = auditEntries.filter((e) => e.fields.type === 'reconciliation.untracked');
+    // reported, not asserted (known gap, see the suite's notes): fills on the stream without an audit record
+    const audited = new Set(auditEntries.filter((e) => e.fields.type === 'fill').map((e) => (JSON.parse(e.fields.data ?? '{}') as { execId?: string }).execId));
+    const unaudited = fills.filter((e) => e.fields.type !== 'COMMISSION' && !audited.has(e.fields.execId)).length;
     // nothing in this run may change a trading state: a false CONFLICT or drift would stop an account
     for (const e of auditEntries.filter((x) => x.fields.type === 'trading-state').slice(0, 5)) {
       verdict.violations.push(`audit seq ${e.fields.seq}: trading state of ${e.fields.account || 'all'} changed: ${(e.fields.data ?? '').slice(0, 300)}`);
@@ -243,7 +247,7 @@ describe('chaos: exactly-once execution under crashes and faults', () => {
     console.log(
       `chaos: seed=${SEED} signals=${c.signals} jobs=${c.jobs} (invalid=${c.invalid} replays=${c.replays}) kills=${faultCounts['daemon-kill'] ?? 0} ` +
         `faults[${faultLine}] orders=${c.orders} duplicates=${c.duplicates} lost=${c.lost} unresolved=${c.unresolved} ` +
-        `fills=${c.fills}/${c.executions} untracked=${untracked.length} results=${JSON.stringify(c.results)} inflight=${stillInflight.length} audit=${audit.ok ? `ok(${audit.count})` : 'BAD'} ` +
+        `fills=${c.fills}/${c.executions} untracked=${untracked.length} unauditedFills=${unaudited} results=${JSON.stringify(c.results)} inflight=${stillInflight.length} audit=${audit.ok ? `ok(${audit.count})` : 'BAD'} ` +
         `settled=${settled} daemonStarts=${daemon.starts} ${((Date.now() - t0) / 1000).toFixed(0)}s`,
     );
     if (verdict.violations.length > 0 || !audit.ok || stillInflight.length > 0) {

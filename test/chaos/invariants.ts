@@ -117,6 +117,16 @@ export function checkInvariants(jobs: readonly JobView[], sim: SimState, fills: 
     seen.set(id, (seen.get(id) ?? 0) + 1);
   }
   for (const [id, n] of seen) if (n > 1) v.push(`execId ${id} is ${n} times on the fills stream`);
+  // CONTRACT §5: a fill names its signal and account; ours map back through the orderRef
+  const refToKey = new Map<string, string>();
+  for (const s of signals) for (const a of accounts) refToKey.set(orderRefFor(s, a, 'entry'), `${s}|${a}`);
+  for (const e of fills) {
+    if (e.fields.type === 'COMMISSION') continue;
+    const key = refToKey.get(e.fields.orderRef ?? '');
+    if (key && key !== `${e.fields.signalId ?? ''}|${e.fields.account ?? ''}`) {
+      v.push(`fill ${e.fields.execId} of ${e.fields.orderRef} says signal "${e.fields.signalId ?? ''}" account "${e.fields.account ?? ''}", expected ${key}`);
+    }
+  }
   const ourExecs = sim.executions.filter((e) => e.orderRef.startsWith('ix1-'));
   for (const e of ourExecs) if (!seen.has(e.execId)) v.push(`execution ${e.execId} (${e.orderRef}, ${e.shares}) is not on the fills stream`);
 

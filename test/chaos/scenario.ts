@@ -109,6 +109,8 @@ export interface PlannedFault {
   /** kind-specific numbers: ms (connectivity-lost), count (drop-acks), down time, price factor, symbol */
   readonly n: number;
   readonly symbol?: string;
+  /** a second number (daemon-kill: price factor applied while the daemon is down) */
+  readonly n2?: number;
 }
 
 export interface FaultCounts {
@@ -121,7 +123,9 @@ export interface FaultCounts {
 export function planFaults(r: () => number, c: FaultCounts): PlannedFault[] {
   const out: PlannedFault[] = [];
   const at = () => 0.05 + r() * 0.85;
-  for (let i = 0; i < c.kills; i++) out.push({ at: at(), kind: 'daemon-kill', n: Math.floor(r() * 1500) });
+  // while the daemon is down after a kill the price of `symbol` moves by the factor `n2`: resting limit orders
+  // fill with nobody listening, so only reconciliation can publish those fills
+  for (let i = 0; i < c.kills; i++) out.push({ at: at(), kind: 'daemon-kill', n: Math.floor(r() * 1500), symbol: pick(r, ['AAPL', 'MSFT', 'SPY']), n2: pick(r, [0.985, 1, 1.015]) });
   for (let i = 0; i < c.redisRestarts; i++) out.push({ at: at(), kind: 'redis-restart', n: i + 2 * Math.floor(r() * 1500) });
   for (let i = 0; i < c.perSimFault; i++) {
     out.push({ at: at(), kind: 'disconnect', n: 0 });
