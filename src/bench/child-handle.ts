@@ -10,6 +10,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { ChildMarks, ChildMessage, StartCommand, UsageSample } from './protocol.js';
 
+/** A running benchmark child; every call is one IPC request/response (60 s timeout). */
 export interface BenchChild {
   readonly pid: number;
   usage(): Promise<UsageSample>;

@@ -24,11 +24,13 @@ import { epochNow } from './clock.js';
 /** The one account every benchmark signal targets. */
 export const BENCH_ACCOUNT = 'DU9000001';
 
+/** The simulator household of the benchmark: one corporate account with $1 billion, default instruments. */
 export const BENCH_FIXTURE: Fixture = {
   nextOrderId: 1,
   accounts: [{ id: BENCH_ACCOUNT, accountType: 'CORPORATION', baseCurrency: 'USD', cash: { USD: 1_000_000_000 }, positions: [] }],
 };
 
+/** What `startHarness` needs; see `BenchOptions` for the meaning of each figure. */
 export interface HarnessOptions {
   readonly redisUrl: string;
   readonly symbols: readonly string[];
@@ -46,6 +48,7 @@ export interface SentSignal {
   readonly t0: number;
 }
 
+/** The running world of one benchmark; `close()` stops the daemon child and removes every key. */
 export interface Harness {
   readonly stack: Stack;
   readonly daemon: BenchChild;
@@ -66,6 +69,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/** Starts the simulator, the producer and observers, and the daemon child; resolves once the daemon consumes. */
 export async function startHarness(o: HarnessOptions): Promise<Harness> {
   const runId = randomUUID().slice(0, 6);
   const stack = await startStack({

@@ -12,6 +12,7 @@ import { epochNow, sleep, waitUntil } from './clock.js';
 import { baselineQueue, type Harness, type SentSignal } from './harness.js';
 import type { ChildMarks, UsageSample } from './protocol.js';
 
+/** Raw results of a steady phase: what was sent, fills, the daemon's marks and usage around the phase. */
 export interface SteadyResult {
   readonly sent: readonly SentSignal[];
   readonly fills: ReadonlyMap<string, number>;
@@ -60,6 +61,7 @@ export async function runSteady(h: Harness, tag: string, count: number, rate: nu
   return { sent, fills, marks, usageBefore, usageAfter, messages: h.simStats().messages - msg0, problems };
 }
 
+/** Raw results of the baseline: enqueue stamps and processor-start stamps by job id. */
 export interface BaselineResult {
   readonly sent: readonly { jobId: string; t0: number }[];
   readonly processed: Readonly<Record<string, number>>;
@@ -99,6 +101,7 @@ export async function runBaseline(h: Harness, redisUrl: string, count: number, r
   }
 }
 
+/** Raw results of the burst: one enqueue stamp for all, the daemon's marks and usage around it. */
 export interface BurstResult {
   readonly sent: readonly SentSignal[];
   readonly t0: number;

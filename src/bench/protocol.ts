@@ -19,6 +19,7 @@ export type StartCommand =
   | { readonly cmd: 'start'; readonly mode: 'daemon'; readonly config: Record<string, unknown>; readonly workerConcurrency: number }
   | { readonly cmd: 'start'; readonly mode: 'baseline'; readonly redisUrl: string; readonly queueName: string; readonly concurrency: number };
 
+/** Parent → child: start, sample usage, collect the marks so far, stop. */
 export type ParentMessage = StartCommand | { readonly cmd: 'usage' } | { readonly cmd: 'collect' } | { readonly cmd: 'stop' };
 
 /** Per-key first-seen timestamps, and call statistics of the broker methods (daemon mode). */
@@ -35,6 +36,7 @@ export interface ChildMarks {
   readonly processed: Record<string, number>;
 }
 
+/** Child → parent: one answer per request, or the error that request hit. */
 export type ChildMessage =
   | { readonly type: 'ready'; readonly usage: UsageSample }
   | { readonly type: 'usage'; readonly usage: UsageSample }

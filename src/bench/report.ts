@@ -8,6 +8,7 @@ import type { BaselineResult, BurstResult, SteadyResult } from './phases.js';
 import type { ChildMarks } from './protocol.js';
 import { ratio, summarize, type LatencySummary } from './stats.js';
 
+/** The machine a report came from. */
 export interface MachineInfo {
   readonly cpus: number;
   readonly cpuModel: string;
@@ -16,6 +17,7 @@ export interface MachineInfo {
   readonly platform: string;
 }
 
+/** The settings a report was made with (defaults filled in). */
 export interface BenchSettings {
   readonly rate: number;
   readonly durationSec: number;
@@ -26,6 +28,7 @@ export interface BenchSettings {
   readonly workerConcurrency: number;
 }
 
+/** One target of the issue, the measured figure and whether it was met. */
 export interface TargetCheck {
   readonly name: string;
   readonly target: string;
@@ -35,6 +38,7 @@ export interface TargetCheck {
   readonly met: boolean | null;
 }
 
+/** The whole report (`--json` output, schema `ibkr-exec-bench/1`). Durations in ms. */
 export interface BenchReport {
   readonly schema: 'ibkr-exec-bench/1';
   readonly at: string;
@@ -118,6 +122,7 @@ function breakdown(r: SteadyResult, wire: ReadonlyMap<string, number>): Record<s
   };
 }
 
+/** Everything `buildReport` computes from. */
 export interface ReportInput {
   readonly machine: MachineInfo;
   readonly settings: BenchSettings;

@@ -11,6 +11,7 @@ import { startHarness } from './harness.js';
 import { runBaseline, runBurst, runSteady } from './phases.js';
 import { buildReport, type BenchReport } from './report.js';
 
+/** Options of `runBenchmark`; only `redisUrl` is required. */
 export interface BenchOptions {
   readonly redisUrl: string;
   /** steady signals per second (default 20) */
