@@ -90,7 +90,10 @@ export function computeExposure(i: ExposureInput): Exposure {
     (w) => w.account === account.id && w.symbol === instrument.symbol && w.secType === instrument.secType,
   );
   const sum = (side: 'BUY' | 'SELL') => mine.filter((w) => w.side === side).reduce((s, w) => s + w.remaining, 0);
-  const cash = foreign ? (account.cashByCurrency[currency] ?? ZERO) : account.settledCash;
+  // Base-currency cash is the settled total, but never more than the base-currency balance itself: cash
+  // held in another currency does not pay for a base-currency buy (that would be an FX borrow).
+  const baseBalance = account.cashByCurrency[currency];
+  const cash = foreign ? (account.cashByCurrency[currency] ?? ZERO) : baseBalance !== undefined ? Decimal.min(account.settledCash, baseBalance) : account.settledCash;
   const reservedCash = i.working
     .filter((w) => w.account === account.id && w.side === 'BUY' && w.currency === currency)
     .reduce((s, w) => s.plus(w.reservedCash), ZERO);

@@ -92,7 +92,7 @@ describe('pipeline: reservations across signals', () => {
   // account's total SettledCash, which IB reports converted over EVERY currency, so EUR cash pays for a USD
   // buy; the broker then refuses it (201) — the daemon's own check should have said IRA_MARGIN.
   // Suggested fix: cash = min(settledCash, cashByCurrency[base]). Remove `.fails` once fixed.
-  it.fails('IRA: cash held in EUR does not pay for a USD buy (IRA_MARGIN, not a broker rejection)', async () => {
+  it('IRA: cash held in EUR does not pay for a USD buy (IRA_MARGIN, not a broker rejection)', async () => {
     const fixture: Fixture = { ...DEFAULT_FIXTURE, accounts: (DEFAULT_FIXTURE.accounts ?? []).map((a) => (a.id === IRA ? { ...a, cash: { USD: 10_000, EUR: 50_000 } } : a)) };
     stack = await startStack({ redisUrl: REDIS, fixture });
     const r = resultFor(await run(stack, sig('fx-cash-usd-buy', { accounts: [IRA], size: { quantity: 100 } })), IRA);
