@@ -307,6 +307,11 @@ export class ExecutionService {
         await this.d.audit.append({ type: 'order.absent', account: rec.account, signalId: task.signal.id, orderRef: rec.orderRef, data: { jobId: task.jobId, note: 'not at the broker after a full reconciliation pass; evaluating again' } });
         return undefined;
       }
+      // still undetermined (connectivity not clear during the pass, or sent too recently to be called absent):
+      // nothing settles an INTENT or SUBMITTED record once its job has completed, so the job is retried instead
+      if (current.state === 'INTENT' || current.state === 'SUBMITTED') {
+        throw new BrokerUnavailableError(`order ${rec.orderRef} is ${current.state} and its fate is not known yet (connectivity clear: ${pass.connectivityClear}); the job is retried`);
+      }
     }
     return this.fromRecord(task, current);
   }
