@@ -53,6 +53,7 @@ export function checkInvariants(jobs: readonly JobView[], sim: SimState, fills: 
 
   // (signal, account) → decisions of every job of that signal
   const decisions = new Map<string, string[]>();
+  const simByRef = new Map(sim.orders.map((o) => [o.orderRef, o]));
   const deadJobIds = new Set(deadLetter.map((e) => e.fields.jobId));
   const signals = new Set<string>();
   for (const j of jobs) {
@@ -74,6 +75,10 @@ export function checkInvariants(jobs: readonly JobView[], sim: SimState, fills: 
       results[r.decision] = (results[r.decision] ?? 0) + 1;
       if (r.decision === 'UNRESOLVED') unresolved += 1;
       const key = `${j.planned.signalId}|${r.account}`;
+      const at = r.orderRef ? simByRef.get(r.orderRef) : undefined;
+      if (r.decision === 'PLACED' && at && r.orderId !== undefined && r.orderId !== at.orderId) {
+        v.push(`${key}: the outcome says orderId ${r.orderId}, the simulator holds ${r.orderRef} as ${at.orderId}`);
+      }
       decisions.set(key, [...(decisions.get(key) ?? []), r.decision]);
     }
   }
