@@ -34,7 +34,10 @@ export interface AttemptHandlers {
 export function openAttempt(t: AttemptTarget, h: AttemptHandlers): IBApi {
   const api = new IBApi({ host: t.host, port: t.port, clientId: t.clientId, maxReqPerSec: 10_000 });
   api.on(EventName.all, (name: string, args: unknown[]) => h.forward(name, args));
-  api.on(EventName.connected, () => h.connected());
+  api.on(EventName.connected, () => {
+    disableNagle(api);
+    h.connected();
+  });
   api.on(EventName.managedAccounts, (list: string) =>
     h.accounts(list.split(',').map((a) => a.trim()).filter((a) => a.length > 0)));
   api.on(EventName.nextValidId, (id: number) => h.nextValidId(id));
@@ -57,4 +60,14 @@ export function closeAttempt(api: IBApi): void {
   } catch {
     /* already closed */
   }
+}
+
+/**
+ * @stoqey/ib leaves Nagle's algorithm on, so a small order message can wait for the previous segment's
+ * ACK (tens of ms). Orders are latency-sensitive and tiny: send them at once. Reaches into the client's
+ * socket, which @stoqey/ib does not expose; a missing field (another version) leaves the default.
+ */
+function disableNagle(api: IBApi): void {
+  const socket = (api as unknown as { controller?: { socket?: { client?: { setNoDelay?: (on: boolean) => void } } } }).controller?.socket?.client;
+  socket?.setNoDelay?.(true);
 }
