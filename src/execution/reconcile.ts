@@ -123,7 +123,9 @@ function brokerFigures(o: LocalOrder, reports: OrderReport[], execs: FillReport[
   if (best && state) {
     // a completedOrder report carries no average price; the executions of the same snapshot do
     const avgFillPrice = best.avgFillPrice ?? [...execs].sort((x, y) => y.cumQty - x.cumQty)[0]?.avgPrice;
-    return { state, orderId: best.orderId, permId: best.permId, filled: best.filled, remaining: best.remaining, avgFillPrice };
+    // nor, for an order this session never saw, an order id (0): take it from another report or an execution
+    const orderId = [best, ...reports, ...execs].map((r) => r.orderId).find((id) => id > 0);
+    return { state, ...(orderId !== undefined ? { orderId } : {}), permId: best.permId, filled: best.filled, remaining: best.remaining, avgFillPrice };
   }
   if (execs.length === 0) return undefined;
   const filled = Math.max(...execs.map((e) => e.cumQty));
