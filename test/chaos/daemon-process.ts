@@ -11,6 +11,7 @@ import type { DaemonChildSettings } from './daemon-child.js';
 
 const CHILD = fileURLToPath(new URL('./daemon-child.ts', import.meta.url));
 
+/** A restartable daemon child process (see the module comment). */
 export interface DaemonProcess {
   /** SIGKILLs the running child (no drain, no cleanup: a crash) */
   kill(): Promise<void>;

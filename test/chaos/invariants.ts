@@ -15,17 +15,20 @@ import { orderRefFor } from '../../src/domain/order-ref.js';
 import type { StreamEntry } from '../../src/infra/streams.js';
 import type { PlannedJob } from './scenario.js';
 
+/** The part of the simulator's GET /state the checks read. */
 export interface SimState {
   readonly orders: readonly { orderId: number; orderRef: string; account: string; status: string; filled: number }[];
   readonly executions: readonly { execId: string; orderRef: string; account: string; shares: number }[];
 }
 
+/** A planned job with what BullMQ holds for it at the end (state `missing` when the job is gone). */
 export interface JobView {
   readonly planned: PlannedJob;
   readonly job: Job | undefined;
   readonly state: string;
 }
 
+/** The violations found (empty = pass) and the counts printed in the summary line. */
 export interface Verdict {
   readonly violations: string[];
   readonly counts: {

@@ -18,7 +18,9 @@ export function prng(seed: number): () => number {
   };
 }
 
+/** The three accounts of the default household (Roth IRA, personal, business). */
 export const ACCOUNTS = ['DU1000001', 'DU1000002', 'DU1000003'] as const;
+/** Starting prices of the traded symbols; price moves and limit prices are relative to them. */
 export const BASE_PRICES: Readonly<Record<string, number>> = { AAPL: 190, MSFT: 420, SPY: 600, ET: 17.5 };
 
 /** Large cash and long positions everywhere, so most signals are PLACED; ET is an MLP (IRA: denied). */
@@ -100,8 +102,10 @@ function invalidPayload(r: () => number, id: string): Record<string, unknown> {
   return { id, createdAt: new Date().toISOString(), instrument: { symbol: 'AAPL' }, side: 'HOLD', size: { quantity: -3 } };
 }
 
+/** What the scheduler can do to the running system. */
 export type FaultKind = 'daemon-kill' | 'disconnect' | 'connectivity-lost' | 'drop-acks' | 'reject-next' | 'sim-restart' | 'redis-restart' | 'price-move';
 
+/** One scheduled fault. */
 export interface PlannedFault {
   /** fraction of the run's duration at which it fires */
   readonly at: number;
@@ -113,6 +117,7 @@ export interface PlannedFault {
   readonly n2?: number;
 }
 
+/** How many faults of each family a run gets. */
 export interface FaultCounts {
   readonly kills: number;
   readonly redisRestarts: number;
