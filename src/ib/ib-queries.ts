@@ -176,6 +176,8 @@ export class IbQueries {
     let delayed = this.mdType >= 3;
     let newest = 0;
     let fallback = false;
+    // TWS ends a snapshot request itself (tickSnapshotEnd): no cancelMktData then, one message saved
+    let ended = false;
     const build = (): Quote => {
       const now = this.clock.now();
       const live = px.bid !== undefined || px.ask !== undefined || px.last !== undefined;
@@ -205,11 +207,14 @@ export class IbQueries {
             if (id === reqId && type >= 3) delayed = true;
           }),
           on(this.conn, EventName.tickSnapshotEnd, (id: number) => {
-            if (id === reqId) done(build());
+            if (id !== reqId) return;
+            ended = true;
+            done(build());
           }),
         ),
       send: (api) => api.reqMktData(reqId, asContract(toWireContract(instrument)), '', true, false),
       cancel: (api) => api.cancelMktData(reqId),
+      needsCancel: () => !ended,
       onError: (code) => {
         if (code === 10167) {
           delayed = true;

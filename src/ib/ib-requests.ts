@@ -23,6 +23,8 @@ export interface RequestSpec<T> {
   readonly send: (api: IBApi) => void;
   /** sent once the exchange is over (subscriptions): cancelMktData, cancelPositions, … */
   readonly cancel?: (api: IBApi) => void;
+  /** whether `cancel` is still needed when the exchange is over (default yes); false saves a message */
+  readonly needsCancel?: () => boolean;
   /** decide about an error for `reqId`: an Error fails, 'ignore' ignores, undefined = default (fail unless info/warning) */
   readonly onError?: (code: number, message: string) => Error | 'ignore' | undefined;
   /** on timeout: a value resolves, an Error rejects (default: BrokerError retryable) */
@@ -47,7 +49,7 @@ export function runRequest<T>(conn: IbConnection, spec: RequestSpec<T>): Promise
       detach();
       conn.hub.off(EventName.error, onError);
       conn.hub.off('sessionEnded', onEnded);
-      if (sent && spec.cancel && conn.isSessionUp()) conn.send('control', spec.cancel).catch(() => undefined);
+      if (sent && spec.cancel && (spec.needsCancel?.() ?? true) && conn.isSessionUp()) conn.send('control', spec.cancel).catch(() => undefined);
       fn();
     };
     const done = (v: T): void => finish(() => resolve(v));
