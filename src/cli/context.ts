@@ -8,6 +8,7 @@ import { loadConfig, redisPassword, type Config } from '../config.js';
 import { createRedis, type RedisRole } from '../infra/redis.js';
 import { keysFor, type Keys } from '../infra/keys.js';
 import { CliError } from './output.js';
+import { IbBroker } from '../ib/ib-broker.js';
 
 /** The merged global options of a command. */
 export interface GlobalOptions {
@@ -58,4 +59,28 @@ export function cliKeys(config: Config): Keys {
 /** The URL without credentials, for messages. */
 export function safeUrl(url: string): string {
   return url.replace(/\/\/[^@/]*@/, '//');
+}
+
+/**
+ * A one-shot IB session for a CLI command: one connection attempt (no reconnect loop), no liveness probe,
+ * every wait bounded by `timeoutMs`. The caller disconnects it.
+ */
+export async function connectCliBroker(c: { host: string; port: number; clientId: number; timeoutMs: number }): Promise<IbBroker> {
+  const broker = new IbBroker({
+    host: c.host,
+    port: c.port,
+    clientId: c.clientId,
+    reconnect: false,
+    livenessIntervalMs: 0,
+    connectTimeoutMs: c.timeoutMs,
+    handshakeTimeoutMs: c.timeoutMs,
+    queries: { timeoutMs: c.timeoutMs },
+  });
+  try {
+    await broker.connect();
+  } catch (e) {
+    await broker.disconnect();
+    throw e;
+  }
+  return broker;
 }

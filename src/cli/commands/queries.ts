@@ -17,8 +17,7 @@ import type { Decimal } from '../../domain/types.js';
 import type { AccountConfig, Instrument, SecType } from '../../domain/types.js';
 import { BrokerError } from '../../execution/broker-port.js';
 import type { BrokerPort, HistoryRequest } from '../../execution/broker-port.js';
-import { IbBroker } from '../../ib/ib-broker.js';
-import { cliConfig, globalOptions } from '../context.js';
+import { cliConfig, connectCliBroker, globalOptions } from '../context.js';
 import { CliError, formatTable } from '../output.js';
 
 /** What the query commands need from a broker (IbBroker in production, anything BrokerPort-like in tests). */
@@ -179,17 +178,7 @@ export function connectionErrorMessage(host: string, port: number, clientId: num
   return `cannot use ${where}: ${msg.replace(/^cannot connect to IB at [^:]+:\d+: /, '')}`;
 }
 
-const defaultConnect: NonNullable<QueryCommandDeps['connect']> = async (c) => {
-  const broker = new IbBroker({ host: c.host, port: c.port, clientId: c.clientId, reconnect: false, livenessIntervalMs: 0,
-    connectTimeoutMs: c.timeoutMs, handshakeTimeoutMs: c.timeoutMs });
-  try {
-    await broker.connect();
-  } catch (e) {
-    await broker.disconnect();
-    throw e;
-  }
-  return broker;
-};
+const defaultConnect: NonNullable<QueryCommandDeps['connect']> = connectCliBroker;
 
 interface CommonOpts {
   account?: string;

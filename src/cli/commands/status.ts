@@ -19,8 +19,7 @@ import { effectiveState, TradingStateStore } from '../../infra/trading-state.js'
 import { tailAudit } from '../../infra/audit.js';
 import { redisOptionsFor } from '../../infra/redis.js';
 import type { BrokerAccountSummary } from '../../execution/broker-port.js';
-import { IbBroker } from '../../ib/ib-broker.js';
-import { cliConfig, cliKeys, cliRedis, globalOptions } from '../context.js';
+import { cliConfig, cliKeys, cliRedis, connectCliBroker, globalOptions } from '../context.js';
 import { CliError, formatTable } from '../output.js';
 import { connectionErrorMessage } from './queries.js';
 
@@ -58,17 +57,7 @@ export interface StatusReport {
 
 const QUEUE_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'paused', 'waiting-children', 'failed', 'completed'] as const;
 
-const defaultConnect: NonNullable<StatusDeps['connect']> = async (c) => {
-  const broker = new IbBroker({ host: c.host, port: c.port, clientId: c.clientId, reconnect: false, livenessIntervalMs: 0,
-    connectTimeoutMs: c.timeoutMs, handshakeTimeoutMs: c.timeoutMs, queries: { timeoutMs: c.timeoutMs } });
-  try {
-    await broker.connect();
-  } catch (e) {
-    await broker.disconnect();
-    throw e;
-  }
-  return broker;
-};
+const defaultConnect: NonNullable<StatusDeps['connect']> = connectCliBroker;
 
 interface StatusOpts {
   clientId?: string;
