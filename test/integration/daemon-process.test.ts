@@ -9,16 +9,7 @@ import { Redis } from 'ioredis';
 import { startSimulator, type SimulatorHandle } from '../../src/sim/index.js';
 import type { Outcome } from '../../src/domain/types.js';
 
-const REDIS = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, tries = 400): Promise<T> {
-  for (let i = 0; i < tries; i++) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+import { REDIS, waitFor } from './pipeline-helpers.js';
 
 describe('ibkr-exec daemon as a process', () => {
   let sim: SimulatorHandle;
@@ -62,7 +53,7 @@ describe('ibkr-exec daemon as a process', () => {
     // the ack of the next order is dropped: the job stays in flight (waiting for it) for ackTimeoutMs
     await fetch(`http://127.0.0.1:${sim.adminPort}/fault`, { method: 'POST', body: JSON.stringify({ action: 'drop-acks', count: 1 }), headers: { 'content-type': 'application/json' } });
     const job = await queue.add('signal', { id: `proc-${id}`, createdAt: new Date().toISOString(), instrument: { symbol: 'AAPL' }, side: 'BUY', size: { quantity: 1 } }, { jobId: `proc-${id}` });
-    await until('the job to be in flight', async () => ((await job.getState()) === 'active' ? true : undefined));
+    await waitFor(async () => ((await job.getState()) === 'active' ? true : undefined), 'the job to be in flight');
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     const done = await queue.getJob(job.id!);

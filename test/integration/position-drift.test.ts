@@ -4,16 +4,7 @@ import { IbBroker } from '../../src/ib/ib-broker.js';
 import { TradingStateStore } from '../../src/infra/trading-state.js';
 import type { OrderLeg } from '../../src/domain/types.js';
 
-const REDIS = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, tries = 200): Promise<T> {
-  for (let i = 0; i < tries; i++) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+import { REDIS, waitFor } from './pipeline-helpers.js';
 
 describe('position drift between the broker and our ledger', () => {
   let stack: Stack;
@@ -30,7 +21,7 @@ describe('position drift between the broker and our ledger', () => {
     const job = await stack.send({ id: 'drift-own-1', createdAt: new Date().toISOString(), instrument: { symbol: 'MSFT' }, side: 'BUY', size: { quantity: 3 }, accounts: ['DU1000002'] });
     expect((await stack.outcome(job)).results[0]?.decision).toBe('PLACED');
     const start = stack.daemon!.reconciler.completedPasses;
-    await until('four more reconciliation passes', async () => (stack.daemon!.reconciler.completedPasses >= start + 4 ? true : undefined));
+    await waitFor(async () => (stack.daemon!.reconciler.completedPasses >= start + 4 ? true : undefined), 'four more reconciliation passes');
     expect(await states.getAccount('DU1000002')).toBe('ACTIVE');
   });
 
@@ -44,12 +35,12 @@ describe('position drift between the broker and our ledger', () => {
       side: 'BUY', quantity: 7, type: 'MKT', tif: 'DAY', outsideRth: false,
     };
     await other.placeOrders([leg]);
-    await until('the manual order to fill', async () => {
+    await waitFor(async () => {
       const s = await stack.admin<{ executions: { orderRef: string }[] }>('/state');
       return s.executions.some((e) => e.orderRef === 'manual-1') ? true : undefined;
-    });
+    }, 'the manual order to fill');
     await other.disconnect();
-    const state = await until('REDUCE_ONLY on DU1000003', async () => ((await states.getAccount('DU1000003')) === 'REDUCE_ONLY' ? 'REDUCE_ONLY' : undefined));
+    const state = await waitFor(async () => ((await states.getAccount('DU1000003')) === 'REDUCE_ONLY' ? 'REDUCE_ONLY' : undefined), 'REDUCE_ONLY on DU1000003');
     expect(state).toBe('REDUCE_ONLY');
     expect(await states.getAccount('DU1000002')).toBe('ACTIVE');
   });
