@@ -64,6 +64,7 @@ export interface BuyContext {
 export class MarketContext {
   private readonly contracts = new Map<string, Promise<ContractInfo>>();
   private readonly quotes = new Map<string, Timed<Quote>>();
+  private readonly refreshing = new Set<string>();
   /** `seq`: the last execution noted before the snapshot was requested (those are reflected in it) */
   private snapshots: (Timed<ReadonlyMap<string, AccountSnapshot>> & { readonly seq: number }) | undefined;
   private linked: Timed<readonly string[]> | undefined;
@@ -179,11 +180,28 @@ export class MarketContext {
     const key = instrumentKey(instrument);
     const now = this.clock.now();
     const hit = this.quotes.get(key);
-    if (hit && now - hit.at <= this.opts.quoteMaxAgeMs) return hit.value;
+    if (hit && now - hit.at <= this.opts.quoteMaxAgeMs) {
+      // refresh-ahead: past half its age a quote is renewed in the background, so a steady flow of
+      // signals rarely waits for one; the answer given is still never older than quoteMaxAgeMs
+      if (now - hit.at > this.opts.quoteMaxAgeMs / 2 && !this.refreshing.has(key)) this.refreshQuote(key, instrument);
+      return hit.value;
+    }
     const value = this.broker.quote(instrument);
     this.quotes.set(key, { at: now, value });
     value.catch(() => this.quotes.delete(key));
     return value;
+  }
+
+  private refreshQuote(key: string, instrument: Instrument): void {
+    this.refreshing.add(key);
+    const at = this.clock.now();
+    this.broker
+      .quote(instrument)
+      .then(
+        (q) => this.quotes.set(key, { at, value: Promise.resolve(q) }),
+        () => undefined, // keep the cached quote; it expires by age
+      )
+      .finally(() => this.refreshing.delete(key));
   }
 
   private async loadSnapshots(): Promise<ReadonlyMap<string, AccountSnapshot>> {
