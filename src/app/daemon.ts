@@ -25,6 +25,8 @@ import { OrderEventProcessor } from '../execution/order-events.js';
 import { executionTopology, type JobSettled, type Split } from '../execution/pipeline.js';
 import { Reconciler } from '../execution/reconciler.js';
 import { IbBroker } from '../ib/ib-broker.js';
+import { isBrokerIra } from '../validation/rule.js';
+import { isIraType } from '../domain/types.js';
 import { ControlListener } from './control.js';
 import type { Logger } from './logger.js';
 
@@ -117,6 +119,7 @@ export async function startDaemon(o: DaemonOptions): Promise<DaemonHandle> {
   );
 
   await broker.connect();
+  await checkAccounts(config, broker, infra, logger);
   await infra.audit.append({ type: 'daemon.start', data: { mode: config.mode, readOnly, clientId: config.ib.clientId, accounts: config.accounts.map((a) => a.id) } });
 
   const exec = new ExecutionService({
@@ -241,4 +244,25 @@ function duplicateOf(prior: Outcome & { readonly jobId?: string }): Outcome {
       notes: [`signal ${prior.signalId} was already handled${prior.jobId ? ` by job ${prior.jobId}` : ''} (${r.decision}); nothing new was sent`],
     })),
   };
+}
+
+/**
+ * Start-up check of the declared household against what IB reports: a declared account that is not
+ * linked, or whose type contradicts IB's AccountType, is logged as an error and audited (its signals are
+ * then denied UNKNOWN_ACCOUNT / ACCOUNT_TYPE_MISMATCH); a linked account not declared is reported once.
+ */
+async function checkAccounts(config: Config, broker: BrokerPort, infra: Infra, logger: Logger): Promise<void> {
+  const [linked, summaries] = await Promise.all([broker.managedAccounts(), broker.accountSummaries()]);
+  const problems: string[] = [];
+  for (const a of config.accounts) {
+    const s = summaries.find((x) => x.account === a.id);
+    if (!linked.includes(a.id)) problems.push(`account ${a.id} is declared but not linked to this IB login: it is never traded`);
+    else if (s?.accountType !== undefined && isIraType(a.type) !== isBrokerIra(s.accountType)) {
+      problems.push(`account ${a.id} is declared ${a.type} but IB reports AccountType ${s.accountType}: trading on it is stopped until the config is fixed`);
+    }
+  }
+  const undeclared = linked.filter((id) => !config.accounts.some((a) => a.id === id));
+  for (const p of problems) logger.error(p);
+  if (undeclared.length) logger.info({ undeclared }, 'linked accounts not declared in the config are shown by queries and never traded');
+  await infra.audit.append({ type: 'accounts.check', data: { linked, problems, undeclared } });
 }
