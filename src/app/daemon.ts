@@ -69,6 +69,9 @@ export async function startDaemon(o: DaemonOptions): Promise<DaemonHandle> {
   const clock = o.clock ?? systemClock;
   const password = redisPassword(o.env);
   const infra = createInfra(config, { clock, ...(password !== undefined ? { password } : {}) });
+  // without a listener ioredis prints each failed reconnect to stderr as an "Unhandled error event";
+  // the commands themselves still fail and are handled where they are issued
+  infra.redis.on('error', (err: Error) => logger.warn({ reason: err.message }, 'Redis connection error'));
   for (const w of await checkRedisPolicy(infra.redis)) logger.warn(w);
 
   const liveAccounts = liveAccountsFromEnv(o.env);
