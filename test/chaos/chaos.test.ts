@@ -31,8 +31,9 @@ import { verifyAudit } from '../../src/infra/audit.js';
 import { Outbox } from '../../src/infra/outbox.js';
 import { startSimulator, type SimulatorHandle } from '../../src/sim/index.js';
 import { daemonProcess, type DaemonProcess } from './daemon-process.js';
-import { checkInvariants, missingFills, type JobView, type SimState } from './invariants.js';
-import { ACCOUNTS, BASE_PRICES, CHAOS_FIXTURE, planFaults, planSignals, prng, type PlannedFault, type PlannedJob } from './scenario.js';
+import { checkAuditTrail, checkInvariants, missingFills, type JobView, type SimState } from './invariants.js';
+import { faultInjector } from './faults.js';
+import { ACCOUNTS, CHAOS_FIXTURE, planFaults, planSignals, prng, type PlannedFault, type PlannedJob } from './scenario.js';
 import { startRedisProcess, type RedisProcess } from './redis-process.js';
 
 const envInt = (name: string, dflt: number): number => {
@@ -58,28 +59,6 @@ async function until(cond: () => Promise<boolean>, timeoutMs: number, everyMs = 
     if (await cond().catch(() => false)) return true;
     if (Date.now() > deadline) return false;
     await sleep(everyMs);
-  }
-}
-
-/** Waits (bounded) for the next entry of `event` on the orders stream; returns false on timeout. */
-async function nextOrderEvent(redis: Redis, key: string, event: string, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  let last = '$';
-  const reader = redis.duplicate();
-  reader.on('error', () => undefined);
-  try {
-    while (Date.now() < deadline) {
-      const res = (await reader.xread('COUNT', 100, 'BLOCK', Math.max(1, deadline - Date.now()), 'STREAMS', key, last).catch(() => null)) as [string, [string, string[]][]][] | null;
-      const entries = res?.[0]?.[1] ?? [];
-      for (const [id, flat] of entries) {
-        last = id;
-        if (flat[flat.indexOf('event') + 1] === event) return true;
-      }
-      if (!res) await sleep(50);
-    }
-    return false;
-  } finally {
-    reader.disconnect();
   }
 }
 
@@ -156,43 +135,9 @@ describe('chaos: exactly-once execution under crashes and faults', () => {
         await queue.add('signal', p.payload, { ...SIGNAL_JOB_OPTIONS, backoff: { type: 'exponential', delay: 250 }, jobId: p.jobId });
       }
     };
+    const injectFault = faultInjector({ daemon, redisProc, redis, ordersKey: keysFor(prefix).orders, admin });
     const inject = async (f: PlannedFault): Promise<void> => {
-      switch (f.kind) {
-        case 'daemon-kill':
-          // half the kills aim at the window right after an order left the socket (SUBMITTED recorded)
-          if (f.n % 2 === 1) await nextOrderEvent(redis, keysFor(prefix).orders, 'SUBMITTED', 5_000);
-          await daemon.kill();
-          if (f.symbol && f.n2 !== undefined) await admin('/price', { symbol: f.symbol, price: Math.round((BASE_PRICES[f.symbol] ?? 100) * f.n2 * 100) / 100 });
-          await sleep(f.n);
-          await daemon.start();
-          break;
-        case 'redis-restart':
-          await redisProc.down();
-          // every other Redis restart also crashes the daemon while Redis is away
-          if (f.n % 2 === 1) await daemon.kill();
-          await sleep(f.n);
-          await redisProc.up();
-          if (!daemon.running) await daemon.start();
-          break;
-        case 'disconnect':
-          await admin('/fault', { action: 'disconnect' });
-          break;
-        case 'connectivity-lost':
-          await admin('/fault', { action: 'connectivity-lost', ms: f.n });
-          break;
-        case 'drop-acks':
-          await admin('/fault', { action: 'drop-acks', count: f.n });
-          break;
-        case 'reject-next':
-          await admin('/fault', { action: 'reject-next', code: 201, message: 'Order rejected - reason:chaos' });
-          break;
-        case 'sim-restart':
-          await admin('/fault', { action: 'restart', rollbackOrderIds: true });
-          break;
-        case 'price-move':
-          await admin('/price', { symbol: f.symbol, price: Math.round((BASE_PRICES[f.symbol ?? ''] ?? 100) * f.n * 100) / 100 });
-          break;
-      }
+      await injectFault(f);
       faultCounts[f.kind] = (faultCounts[f.kind] ?? 0) + 1;
     };
     const chaos = async (): Promise<void> => {
@@ -203,7 +148,7 @@ describe('chaos: exactly-once execution under crashes and faults', () => {
       }
     };
     await Promise.all([produce(), chaos()]);
-    // faults stop: prices back to the base so the market is calm, daemon up
+    // the faults stop here; the daemon must be up for the system to settle
     if (!daemon.running) await daemon.start();
 
     // settle: every job completed or failed (bounded)
@@ -229,28 +174,19 @@ describe('chaos: exactly-once execution under crashes and faults', () => {
     const dead = await readStream(redis, keys.deadLetter);
     const verdict = checkInvariants(jobs, state, fills, dead, ACCOUNTS);
     const audit = await verifyAudit(redis, keys.audit);
-    // every order of ours at the broker has an outbox record (the intent is written before the send),
-    // and reconciliation never reported one of them as untracked
+    // every order of ours at the broker has an outbox record (the intent is written before the send)
     for (const o of state.orders.filter((x) => x.orderRef.startsWith('ix1-'))) {
       if (!(await outbox.get(o.orderRef))) verdict.violations.push(`order ${o.orderId} (${o.orderRef}) at the simulator has no outbox record`);
     }
-    const auditEntries = await readStream(redis, keys.audit);
-    const untracked = auditEntries.filter((e) => e.fields.type === 'reconciliation.untracked');
-    // reported, not asserted (known gap, see the suite's notes): fills on the stream without an audit record
-    const audited = new Set(auditEntries.filter((e) => e.fields.type === 'fill').map((e) => (JSON.parse(e.fields.data ?? '{}') as { execId?: string }).execId));
-    const unaudited = fills.filter((e) => e.fields.type !== 'COMMISSION' && !audited.has(e.fields.execId)).length;
-    // nothing in this run may change a trading state: a false CONFLICT or drift would stop an account
-    for (const e of auditEntries.filter((x) => x.fields.type === 'trading-state').slice(0, 5)) {
-      verdict.violations.push(`audit seq ${e.fields.seq}: trading state of ${e.fields.account || 'all'} changed: ${(e.fields.data ?? '').slice(0, 300)}`);
-    }
-    for (const e of untracked.slice(0, 5)) verdict.violations.push(`audit seq ${e.fields.seq}: reconciliation reported ${e.fields.orderRef} as untracked`);
+    const trail = checkAuditTrail(await readStream(redis, keys.audit), fills);
+    verdict.violations.push(...trail.violations);
     const stillInflight = await inflight();
     const c = verdict.counts;
     const faultLine = Object.entries(faultCounts).filter(([k]) => k !== 'daemon-kill').map(([k, n]) => `${k}=${n}`).join(',');
     console.log(
       `chaos: seed=${SEED} signals=${c.signals} jobs=${c.jobs} (invalid=${c.invalid} replays=${c.replays}) kills=${faultCounts['daemon-kill'] ?? 0} ` +
         `faults[${faultLine}] orders=${c.orders} duplicates=${c.duplicates} lost=${c.lost} unresolved=${c.unresolved} ` +
-        `fills=${c.fills}/${c.executions} untracked=${untracked.length} unauditedFills=${unaudited} results=${JSON.stringify(c.results)} inflight=${stillInflight.length} audit=${audit.ok ? `ok(${audit.count})` : 'BAD'} ` +
+        `fills=${c.fills}/${c.executions} untracked=${trail.untracked} unauditedFills=${trail.unauditedFills} results=${JSON.stringify(c.results)} inflight=${stillInflight.length} audit=${audit.ok ? `ok(${audit.count})` : 'BAD'} ` +
         `settled=${settled} daemonStarts=${daemon.starts} ${((Date.now() - t0) / 1000).toFixed(0)}s`,
     );
     if (verdict.violations.length > 0 || !audit.ok || stillInflight.length > 0) {

@@ -161,3 +161,20 @@ export function missingFills(sim: SimState, fills: readonly StreamEntry[]): stri
   const seen = new Set(fills.map((e) => e.fields.execId));
   return sim.executions.filter((e) => e.orderRef.startsWith('ix1-') && !seen.has(e.execId)).map((e) => e.execId);
 }
+
+/**
+ * Checks on the audit trail besides the chain: no trading-state change (a false CONFLICT or drift would
+ * stop an account) and no order of ours reported as untracked. Also counts fills on the stream without an
+ * audit record (reported only: the stream write and the audit append are not atomic).
+ */
+export function checkAuditTrail(audit: readonly StreamEntry[], fills: readonly StreamEntry[]): { violations: string[]; untracked: number; unauditedFills: number } {
+  const violations: string[] = [];
+  for (const e of audit.filter((x) => x.fields.type === 'trading-state').slice(0, 5)) {
+    violations.push(`audit seq ${e.fields.seq}: trading state of ${e.fields.account || 'all'} changed: ${(e.fields.data ?? '').slice(0, 300)}`);
+  }
+  const untracked = audit.filter((e) => e.fields.type === 'reconciliation.untracked');
+  for (const e of untracked.slice(0, 5)) violations.push(`audit seq ${e.fields.seq}: reconciliation reported ${e.fields.orderRef} as untracked`);
+  const audited = new Set(audit.filter((e) => e.fields.type === 'fill').map((e) => (JSON.parse(e.fields.data ?? '{}') as { execId?: string }).execId));
+  const unauditedFills = fills.filter((e) => e.fields.type !== 'COMMISSION' && !audited.has(e.fields.execId)).length;
+  return { violations, untracked: untracked.length, unauditedFills };
+}

@@ -53,8 +53,11 @@ export async function startRedisProcess(): Promise<RedisProcess> {
     '--save', '', '--maxmemory-policy', 'noeviction', '--protected-mode', 'yes', '--daemonize', 'no', '--logfile', join(dir, 'redis.log')];
 
   const launch = async (): Promise<void> => {
-    proc = spawn(REDIS_BIN, args, { stdio: 'ignore' });
-    await waitForPing(url, 10_000);
+    const p = spawn(REDIS_BIN, args, { stdio: 'ignore' });
+    proc = p;
+    let spawnError: Error | undefined;
+    p.once('error', (e) => (spawnError = e));
+    await waitForPing(url, 10_000, () => spawnError && new Error(`cannot start ${REDIS_BIN} (set CHAOS_REDIS_SERVER to its path): ${spawnError.message}`));
   };
   const kill = async (): Promise<void> => {
     const p = proc;
@@ -90,9 +93,11 @@ export async function startRedisProcess(): Promise<RedisProcess> {
   };
 }
 
-async function waitForPing(url: string, timeoutMs: number): Promise<void> {
+async function waitForPing(url: string, timeoutMs: number, failed: () => Error | undefined): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    const err = failed();
+    if (err) throw err;
     const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
     r.on('error', () => undefined);
     try {
