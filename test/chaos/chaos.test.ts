@@ -48,7 +48,7 @@ const KILLS = envInt('CHAOS_KILLS', 6);
 const REDIS_RESTARTS = envInt('CHAOS_REDIS_RESTARTS', 2);
 const SIM_FAULTS = envInt('CHAOS_SIM_FAULTS', 2);
 const KEEP = process.env.CHAOS_KEEP === '1';
-const SETTLE_MS = envInt('CHAOS_SETTLE_MS', 120_000);
+const SETTLE_MS = envInt('CHAOS_SETTLE_MS', 150_000);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
