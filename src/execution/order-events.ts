@@ -209,16 +209,25 @@ export class OrderEventProcessor {
     // only our own executions go to the fills stream (and the position ledger); a trade placed elsewhere
     // shows up as position drift instead
     if (!rec && !isOwnOrderRef(f.orderRef)) return;
-    const res = await this.deps.streams.fill({ ...f, ...(rec ? { signalId: rec.signalId } : {}), ts: this.deps.clock.now() });
-    if (res.status === 'DUPLICATE' || res.status === 'SUPERSEDED') return;
-    if (res.status === 'FILL') this.deps.onFillPublished?.(f);
+    await this.publishFill(f, { ...(rec ? { signalId: rec.signalId } : {}), ...(ref ? { orderRef: ref } : {}), source: 'live' });
+  }
+
+  /**
+   * Puts one of our executions on the fills stream (once per execId) and in the audit trail. The audit
+   * record is written first: a crash between the two writes repeats the audit record on the next delivery,
+   * it never loses it (the stream write is the atomic once-per-execId step).
+   */
+  async publishFill(f: FillReport, ctx: { readonly signalId?: string; readonly orderRef?: string; readonly source: string }): Promise<void> {
+    if ((await this.deps.streams.publishedExecIds([f.execId])).has(f.execId)) return;
     await this.deps.audit.append({
       type: 'fill',
       account: f.account,
-      signalId: rec?.signalId ?? '',
-      orderRef: ref ?? '',
-      data: { execId: f.execId, orderId: f.orderId, side: f.side, shares: f.shares, price: f.price, cumQty: f.cumQty, symbol: f.instrument.symbol, status: res.status },
+      signalId: ctx.signalId ?? '',
+      orderRef: ctx.orderRef ?? f.orderRef ?? '',
+      data: { execId: f.execId, orderId: f.orderId, side: f.side, shares: f.shares, price: f.price, cumQty: f.cumQty, symbol: f.instrument.symbol, source: ctx.source },
     });
+    const res = await this.deps.streams.fill({ ...f, ...(ctx.signalId ? { signalId: ctx.signalId } : {}), ts: this.deps.clock.now() });
+    if (res.status === 'FILL') this.deps.onFillPublished?.(f);
   }
 
   private resolveAck(ref: string, ack: Ack): void {

@@ -235,11 +235,7 @@ export class Reconciler {
       case 'PUBLISH_FILL': {
         // the action has no orderRef of its own (so `signalId` is never passed): find the signal by the fill's orderRef
         const sid = signalId ?? (a.fill.orderRef ? (await this.d.outbox.get(a.fill.orderRef))?.signalId : undefined);
-        const res = await this.d.streams.fill({ ...a.fill, ...(sid ? { signalId: sid } : {}), ts: this.d.clock.now() });
-        if (res.status === 'FILL') this.noteFill(a.fill);
-        if (res.status === 'FILL' || res.status === 'CORRECTION') {
-          await this.d.audit.append({ type: 'fill', account: a.fill.account, orderRef: a.fill.orderRef ?? '', data: { execId: a.fill.execId, shares: a.fill.shares, price: a.fill.price, source: 'reconcile' } });
-        }
+        await this.d.events.publishFill(a.fill, { ...(sid ? { signalId: sid } : {}), source: 'reconcile' });
         return;
       }
       case 'UNTRACKED':
