@@ -81,7 +81,8 @@ export class OrderBook {
       return this.error(clientId, orderId, 103, 'Duplicate order id');
     }
     if (!w.whatIf) this.useId(clientId, orderId);
-    if (this.rejectNext) {
+    // the reject-next fault is for the next real order: a what-if probe does not use it up
+    if (this.rejectNext && !w.whatIf) {
       const r = this.rejectNext;
       this.rejectNext = undefined;
       return this.error(clientId, orderId, r.code, r.message);
