@@ -211,6 +211,14 @@ export async function startDaemon(o: DaemonOptions): Promise<DaemonHandle> {
 
   const control = new ControlListener(config, password, infra, broker, logger, readOnly);
   control.start();
+  // broker events that arrived while Redis was unreachable were only logged: reconcile once it is back
+  let redisWasDown = false;
+  infra.redis.on('error', () => (redisWasDown = true));
+  infra.redis.on('ready', () => {
+    if (!redisWasDown) return;
+    redisWasDown = false;
+    reconciler.runNow('Redis connection restored').catch((err: unknown) => logger.warn({ err }, 'reconciliation after the Redis outage failed'));
+  });
   reconciler.start({ inflightCheckMs: config.execution.inflightCheckMs, intervalMs: config.execution.reconcileIntervalMs });
   source.start();
   logger.info({ queue: config.queue.name, mode: config.mode, readOnly }, 'daemon consuming signals');
