@@ -100,7 +100,8 @@ export async function startPrivateRedis(): Promise<{ url: string; stop(): Promis
   };
 }
 
-function freePort(): Promise<number> {
+/** A free loopback TCP port (bound and released at once). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);

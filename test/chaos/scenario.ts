@@ -5,18 +5,10 @@
  * same signals and the same fault order (the timing of the processes around it still varies).
  */
 import type { Fixture } from '../../src/sim/index.js';
+import { mulberry32 } from '../../src/sim/engine/prng.js';
 
-/** mulberry32: a tiny seeded PRNG with uniform output in [0, 1). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The simulator's seeded PRNG (mulberry32), uniform in [0, 1). */
+export const prng = mulberry32;
 
 /** The three accounts of the default household (Roth IRA, personal, business). */
 export const ACCOUNTS = ['DU1000001', 'DU1000002', 'DU1000003'] as const;
