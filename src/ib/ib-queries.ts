@@ -1,13 +1,14 @@
 /**
  * Read-only queries over the IB session: accounts, summaries (every account, never collapsed), positions
- * (every account), contract details (cached), quotes (snapshot, delayed fallback, staleness), historical
+ * (every account), contract details (cached), quotes (streaming, `ib-quote-stream.ts`), historical
  * bars (paced), shortable shares (generic tick 236) and borrow fee (FEE_RATE history).
  *
  * Pitfalls handled here:
  *  - reqPositions / reqAllOpenOrders / reqCompletedOrders have no request id: one at a time (a lock each).
- *  - quotes: 354 / 10168 ("not subscribed") switch the session to market data type 3 (delayed; IB still
- *    sends live data where subscribed) and retry once; 10167 only marks the quote delayed.
- *  - market-data lines are a budget (`LineBudget`): a quote or shortable request holds one line while open.
+ *  - quotes: one streaming subscription per instrument; 354 ("not subscribed") switches the session to
+ *    market data type 3 (delayed) and subscribes again; 10167 only marks the quote delayed.
+ *  - market-data lines are a budget (`LinePool`): a quote subscription holds one until evicted (least
+ *    recently used first, when the pool is full), a shortable-shares request while open.
  */
 import type { Contract } from '@stoqey/ib';
 import { EventName } from '@stoqey/ib';
@@ -23,22 +24,23 @@ import { contractInfoFromWire, decOrUndefined, instrumentFromWire, instrumentKey
 import { all, on, runRequest } from './ib-requests.js';
 import type { WireContract, WireContractDetails } from './ib-wire.js';
 import { Mutex } from './mutex.js';
-import { HistoricalPacer, LineBudget } from './pacing.js';
+import { LinePool, QuoteStream } from './ib-quote-stream.js';
+import { HistoricalPacer } from './pacing.js';
 
 /** Timeouts and budgets of the read-only queries. */
 export interface IbQueryOptions {
   /** default per-request timeout (15 s) */
   readonly timeoutMs?: number;
-  /** quote snapshot wait (5 s) */
+  /** wait for the first ticks of a new quote subscription (5 s) */
   readonly quoteTimeoutMs?: number;
   /** a quote whose newest tick is older than this is stale (10 s) */
   readonly quoteFreshMs?: number;
-  /** concurrent market-data lines we allow ourselves (90 of IB's 100) */
+  /** concurrent market-data lines we allow ourselves (90 of IB's 100); quote subscriptions hold one each (LRU-evicted) */
   readonly marketDataLines?: number;
   readonly historicalPacer?: HistoricalPacer;
 }
 
-const TICK = { BID: 1, ASK: 2, LAST: 4, CLOSE: 9, D_BID: 66, D_ASK: 67, D_LAST: 68, D_CLOSE: 75, SHORTABLE_SHARES: 89 } as const;
+const TICK = { SHORTABLE_SHARES: 89 } as const;
 
 const asContract = (c: WireContract): Contract => c as unknown as Contract;
 
@@ -47,24 +49,20 @@ export class IbQueries {
   private readonly contractCache = new Map<string, Promise<ContractInfo>>();
   private readonly positionsLock = new Mutex();
   private readonly summaryLock = new Mutex();
-  private readonly lines: LineBudget;
-  private readonly lineWaiters: (() => void)[] = [];
+  private readonly lines: LinePool;
+  private readonly stream: QuoteStream;
   private readonly hist: HistoricalPacer;
   private readonly timeoutMs: number;
-  /** market data type in force for the current session (1 live, 3 delayed) */
-  private mdType = 1;
 
   constructor(
     private readonly conn: IbConnection,
     private readonly clock: Clock,
     private readonly o: IbQueryOptions = {},
   ) {
-    this.lines = new LineBudget(o.marketDataLines ?? 90);
+    this.lines = new LinePool(o.marketDataLines ?? 90);
+    this.stream = new QuoteStream(conn, clock, this.lines, o);
     this.hist = o.historicalPacer ?? new HistoricalPacer();
     this.timeoutMs = o.timeoutMs ?? 15_000;
-    conn.hub.on('sessionEnded', () => {
-      this.mdType = 1;
-    });
   }
 
   /** Every summary tag for EVERY linked account (group "All"), one entry per account. */
@@ -158,82 +156,12 @@ export class IbQueries {
   }
 
   /**
-   * A quote snapshot. Delayed data (type 3/4, or after 354/10167) sets `delayed`; a quote without any
-   * bid/ask/last tick, or whose newest tick is older than `quoteFreshMs`, is `stale`.
+   * The latest quote from a streaming subscription (see `ib-quote-stream.ts`): the first call for an
+   * instrument subscribes and waits for its first ticks, later calls answer at once without a message.
+   * Delayed data sets `delayed`; no bid/ask/last tick, or none within `quoteFreshMs`, sets `stale`.
    */
-  async quote(instrument: Instrument): Promise<Quote> {
-    await this.acquireLine();
-    try {
-      return await this.snapshot(instrument, true);
-    } finally {
-      this.releaseLine();
-    }
-  }
-
-  private snapshot(instrument: Instrument, mayFallBack: boolean): Promise<Quote> {
-    const reqId = this.conn.nextReqId();
-    const px: { bid?: Decimal; ask?: Decimal; last?: Decimal; close?: Decimal } = {};
-    let delayed = this.mdType >= 3;
-    let newest = 0;
-    let fallback = false;
-    // TWS ends a snapshot request itself (tickSnapshotEnd): no cancelMktData then, one message saved
-    let ended = false;
-    const build = (): Quote => {
-      const now = this.clock.now();
-      const live = px.bid !== undefined || px.ask !== undefined || px.last !== undefined;
-      return { ...px, delayed, stale: !live || now - newest > (this.o.quoteFreshMs ?? 10_000), ts: newest || now };
-    };
-    const onPrice = (field: number, value: number): void => {
-      const d = value > 0 ? decOrUndefined(value) : undefined;
-      if (d === undefined) return;
-      const map: Record<number, keyof typeof px> = { [TICK.BID]: 'bid', [TICK.ASK]: 'ask', [TICK.LAST]: 'last', [TICK.CLOSE]: 'close',
-        [TICK.D_BID]: 'bid', [TICK.D_ASK]: 'ask', [TICK.D_LAST]: 'last', [TICK.D_CLOSE]: 'close' };
-      const k = map[field];
-      if (!k) return;
-      px[k] = d;
-      if (field >= 66) delayed = true;
-      newest = this.clock.now();
-    };
-    const run = runRequest<Quote>(this.conn, {
-      name: `quote ${instrument.symbol}`,
-      timeoutMs: this.o.quoteTimeoutMs ?? 5_000,
-      reqId,
-      listen: (done) =>
-        all(
-          on(this.conn, EventName.tickPrice, (id: number, field: number, value: number) => {
-            if (id === reqId) onPrice(field, value);
-          }),
-          on(this.conn, EventName.marketDataType, (id: number, type: number) => {
-            if (id === reqId && type >= 3) delayed = true;
-          }),
-          on(this.conn, EventName.tickSnapshotEnd, (id: number) => {
-            if (id !== reqId) return;
-            ended = true;
-            done(build());
-          }),
-        ),
-      send: (api) => api.reqMktData(reqId, asContract(toWireContract(instrument)), '', true, false),
-      cancel: (api) => api.cancelMktData(reqId),
-      needsCancel: () => !ended,
-      onError: (code) => {
-        if (code === 10167) {
-          delayed = true;
-          return 'ignore';
-        }
-        if (code === 354 && mayFallBack && this.mdType < 3) {
-          fallback = true;
-          return new BrokerError('fall back to delayed data', 'retryable', code);
-        }
-        return undefined;
-      },
-      onTimeout: build,
-    });
-    return run.catch(async (e: unknown) => {
-      if (!fallback) throw e;
-      this.mdType = 3;
-      await this.conn.send('data', (api) => api.reqMarketDataType(3));
-      return this.snapshot(instrument, false);
-    });
+  quote(instrument: Instrument): Promise<Quote> {
+    return this.stream.quote(instrument);
   }
 
   /** Shares available to borrow (generic tick 236 → tick 89), or undefined when IB sends none in time. */
@@ -299,15 +227,10 @@ export class IbQueries {
   }
 
   private acquireLine(): Promise<void> {
-    if (this.lines.tryAcquire()) return Promise.resolve();
-    return new Promise((resolve) => this.lineWaiters.push(() => {
-      this.lines.tryAcquire();
-      resolve();
-    }));
+    return this.lines.acquire();
   }
 
   private releaseLine(): void {
     this.lines.release();
-    this.lineWaiters.shift()?.();
   }
 }
