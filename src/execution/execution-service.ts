@@ -230,8 +230,13 @@ export class ExecutionService {
         await this.discard(signal.id, refs);
         throw e;
       }
-      // unknown whether anything left the socket: keep the intent, let reconciliation settle it
+      // unknown whether anything left the socket: the legs become UNRESOLVED (an INTENT record would
+      // never be settled once this job has answered), and reconciliation settles them by orderRef
       this.d.logger.error({ err: e, orderRef: entry.orderRef }, 'placeOrders failed after the intent was written');
+      for (const ref of refs) {
+        await this.d.events.apply(ref, 'SENT', { note: `sending failed: ${(e as Error).message}` }, 'send-error');
+        await this.d.events.apply(ref, 'TIMEOUT', {}, 'send-error');
+      }
       const rec = await this.d.outbox.get(entry.orderRef);
       return this.unresolved(decision, rec, `sending failed: ${(e as Error).message}`);
     }
