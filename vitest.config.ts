@@ -9,5 +9,14 @@ export default defineConfig({
     // but every suite uses its own key prefix, queue name and free ports.
     pool: 'forks',
     maxWorkers: 2,
+    // Known upstream shutdown race (taskforcesh/bullmq#3546, "cannot reproduce" there, seen once in ~10 full
+    // runs here): a command queued on a BullMQ-owned ioredis connection is rejected as that connection closes.
+    // Only that exact error, raised from ioredis' close handler, is ignored; every other unhandled error still
+    // fails the run.
+    onUnhandledError(error) {
+      const stack = error.stack ?? '';
+      if (error.message === 'Connection is closed.' && /ioredis[\\/]built[\\/]redis[\\/]event_handler\.js/.test(stack)) return false;
+      return undefined;
+    },
   },
 });
