@@ -93,7 +93,7 @@ export async function startDaemon(o: DaemonOptions): Promise<DaemonHandle> {
     queries: { quoteTimeoutMs: config.execution.quoteTimeoutMs },
     clock,
   });
-  const market = new MarketContext(broker, config.accounts, clock, { quoteMaxAgeMs: 1_000, snapshotMaxAgeMs: 5_000 });
+  const market = new MarketContext(broker, config.accounts, clock, { snapshotMaxAgeMs: 5_000 });
   const events = new OrderEventProcessor({
     ...infra,
     clock,

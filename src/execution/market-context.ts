@@ -2,7 +2,8 @@
  * SHELL: loads what the pure evaluation needs from the broker — the account snapshot, a quote, the
  * contract details — with small caches so one signal costs as few IB messages as possible:
  *  - contract details are cached for the life of the process (they do not change intraday);
- *  - quotes are reused for `quoteMaxAgeMs`;
+ *  - quotes are not cached here: the IB adapter keeps one streaming subscription per instrument, so a
+ *    quote is a local read that is always as fresh as the broker's last tick;
  *  - account snapshots (summary + positions of every linked account, one request each) are reused
  *    for `snapshotMaxAgeMs`. Cash and shares held by our own working orders are reserved separately
  *    (see `working` in the evaluation), so a snapshot that predates an order never lets two orders
@@ -24,7 +25,6 @@ import type { Clock } from '../domain/clock.js';
 import type { BrokerAccountSummary, BrokerPort } from './broker-port.js';
 
 export interface MarketContextOptions {
-  readonly quoteMaxAgeMs: number;
   readonly snapshotMaxAgeMs: number;
 }
 
@@ -63,8 +63,6 @@ export interface BuyContext {
 /** Caching reader over a BrokerPort; see the module comment. */
 export class MarketContext {
   private readonly contracts = new Map<string, Promise<ContractInfo>>();
-  private readonly quotes = new Map<string, Timed<Quote>>();
-  private readonly refreshing = new Set<string>();
   /** `seq`: the last execution noted before the snapshot was requested (those are reflected in it) */
   private snapshots: (Timed<ReadonlyMap<string, AccountSnapshot>> & { readonly seq: number }) | undefined;
   private linked: Timed<readonly string[]> | undefined;
@@ -101,7 +99,6 @@ export class MarketContext {
   invalidateAll(): void {
     this.invalidateAccounts();
     this.linked = undefined;
-    this.quotes.clear();
   }
 
   /** The accounts the broker reports as linked to this login. */
@@ -175,33 +172,9 @@ export class MarketContext {
     return p;
   }
 
-  /** A quote no older than `quoteMaxAgeMs`. */
+  /** The broker's current quote (the adapter streams; see the module comment). */
   quote(instrument: Instrument): Promise<Quote> {
-    const key = instrumentKey(instrument);
-    const now = this.clock.now();
-    const hit = this.quotes.get(key);
-    if (hit && now - hit.at <= this.opts.quoteMaxAgeMs) {
-      // refresh-ahead: past half its age a quote is renewed in the background, so a steady flow of
-      // signals rarely waits for one; the answer given is still never older than quoteMaxAgeMs
-      if (now - hit.at > this.opts.quoteMaxAgeMs / 2 && !this.refreshing.has(key)) this.refreshQuote(key, instrument);
-      return hit.value;
-    }
-    const value = this.broker.quote(instrument);
-    this.quotes.set(key, { at: now, value });
-    value.catch(() => this.quotes.delete(key));
-    return value;
-  }
-
-  private refreshQuote(key: string, instrument: Instrument): void {
-    this.refreshing.add(key);
-    const at = this.clock.now();
-    this.broker
-      .quote(instrument)
-      .then(
-        (q) => this.quotes.set(key, { at, value: Promise.resolve(q) }),
-        () => undefined, // keep the cached quote; it expires by age
-      )
-      .finally(() => this.refreshing.delete(key));
+    return this.broker.quote(instrument);
   }
 
   private async loadSnapshots(): Promise<ReadonlyMap<string, AccountSnapshot>> {

@@ -37,7 +37,7 @@ const order = (over: Partial<OwnOrder> = {}): OwnOrder => ({
 
 function context(positions: PositionSnapshot[] = []) {
   const f = fakeBroker(positions);
-  const market = new MarketContext(f.broker, [{ id: ACC, type: 'PERSONAL' }], new ManualClock(1_000), { quoteMaxAgeMs: 1_000, snapshotMaxAgeMs: 5_000 });
+  const market = new MarketContext(f.broker, [{ id: ACC, type: 'PERSONAL' }], new ManualClock(1_000), { snapshotMaxAgeMs: 5_000 });
   return { market, ...f };
 }
 
