@@ -7,7 +7,7 @@
  *   3. the BullMQ worker starts consuming only then.
  * Stop: the worker stops fetching, in-flight jobs drain (bounded), then the broker and Redis close.
  */
-import { concatMap, defer, type Subscription } from 'rxjs';
+import { EMPTY, catchError, concatMap, defer, type Subscription } from 'rxjs';
 import { UnrecoverableError } from 'bullmq';
 import type { Config, Env } from '../config.js';
 import { liveAccountsFromEnv, redisPassword } from '../config.js';
@@ -196,10 +196,18 @@ export async function startDaemon(o: DaemonOptions): Promise<DaemonHandle> {
     job.settle(outcome);
   };
 
-  const pipeline = executionTopology(source.jobs$.pipe(concatMap((job) => defer(() => prepare(job).catch((e: unknown) => {
-    job.fail(e instanceof Error ? e : new Error(String(e)));
-    return undefined;
-  })))).pipe(concatMap((p) => (p ? [p] : []))), stages);
+  // a job whose preparation fails (Redis unreachable) is failed back to BullMQ, which retries it
+  const prepared$ = source.jobs$.pipe(
+    concatMap((job) =>
+      defer(() => prepare(job)).pipe(
+        catchError((e: unknown) => {
+          job.fail(e instanceof Error ? e : new Error(String(e)));
+          return EMPTY;
+        }),
+      ),
+    ),
+  );
+  const pipeline = executionTopology(prepared$, stages);
   subs.push(
     pipeline.subscribe((s) => {
       finish(s).catch((err: unknown) => {
