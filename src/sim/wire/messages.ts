@@ -1,7 +1,7 @@
 /**
  * Typed messages of the TWS / IB Gateway text wire protocol (server versions 100..193), as the simulator
- * decodes them (client → server) and encodes them (server → client). Reference:
- * /work/shared/reference/tws-protocol.md §4 and §5.
+ * decodes them (client → server) and encodes them (server → client), following IB's EClient (requests)
+ * and EDecoder (responses) for each server version.
  *
  * Conventions:
  *  - Decoded numbers are JS numbers; an empty wire field ("") decodes to `undefined` for optional values,
