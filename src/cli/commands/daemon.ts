@@ -1,6 +1,6 @@
 /** `ibkr-exec daemon [--config F]`: the service. SIGTERM/SIGINT drain in-flight work and exit 0. */
 import type { Command } from 'commander';
-import { startDaemon } from '../../app/daemon.js';
+import { launchDaemon } from '../../app/daemon.js';
 import { createLogger } from '../../app/logger.js';
 import { redactConfig } from '../../config.js';
 import { cliConfig, globalOptions } from '../context.js';
@@ -14,7 +14,8 @@ export function registerDaemonCommand(program: Command): void {
       const config = cliConfig(cmd);
       const logger = createLogger({ level: globalOptions(cmd).verbose ? 'debug' : opts.logLevel });
       logger.info({ config: redactConfig(config) }, 'effective configuration');
-      const daemon = await startDaemon({ config, env: process.env, logger });
+      // the daemon waits for Redis and IB forever (start them in any order); SIGTERM works meanwhile too
+      const daemon = launchDaemon({ config, env: process.env, logger });
       await new Promise<void>((resolve) => {
         const onSignal = (sig: string) => {
           logger.info({ signal: sig }, 'shutting down');
