@@ -49,6 +49,8 @@ export interface DaemonOptions {
   readonly stalledIntervalMs?: number;
   /** reconnect backoff of the IB adapter (tests shorten it) */
   readonly ibBackoff?: { readonly initialMs: number; readonly maxMs: number };
+  /** how long a task waits for IB to be ready before its job goes back to delayed (default 15 s) */
+  readonly brokerWaitMs?: number;
   /** delay before a job that met an outage runs again (default 1 s doubling to 60 s; tests shorten it) */
   readonly retryBackoff?: RetryBackoff;
 }
@@ -155,7 +157,7 @@ export function launchDaemon(o: DaemonOptions): DaemonHandle {
     reconcileNow: () => reconciler.runNow('redelivered job'),
     clock,
     logger,
-    policy: { mode: config.mode, readOnly, liveAccounts, limits: config.limits, ira: config.ira, ackTimeoutMs: config.execution.ackTimeoutMs, brokerWaitMs: 15_000, maxSignalAgeMs: config.execution.maxSignalAgeMs },
+    policy: { mode: config.mode, readOnly, liveAccounts, limits: config.limits, ira: config.ira, ackTimeoutMs: config.execution.ackTimeoutMs, brokerWaitMs: o.brokerWaitMs ?? 15_000, maxSignalAgeMs: config.execution.maxSignalAgeMs },
   });
 
   const source: SignalSource = createSignalSource({

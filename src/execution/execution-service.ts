@@ -85,6 +85,10 @@ export class ExecutionService {
     const { decision, audited } = await this.decide(task);
     if (decision.kind === 'DENIED') {
       await audited;
+      // no price because the broker went away is an outage, not a verdict: the job runs again later
+      if (!this.d.broker.isReadyForOrders() && decision.reasons.some((r) => r.code === 'NO_PRICE')) {
+        throw new BrokerUnavailableError(`no price for ${task.signal.instrument.symbol} while IB is not ready; the signal is evaluated again once it is`);
+      }
       return result(decision, 'DENIED', decision.reasons);
     }
     return this.submit(task, decision, audited);

@@ -45,6 +45,8 @@ export interface SignalSourceOptions {
   readonly prefix?: string;
   /** told when moving a job back to delayed failed (Redis gone); the stall check then redelivers it */
   readonly onDelayError?: (jobId: string, err: unknown) => void;
+  /** a job fetched just as fetching was switched off goes back to delayed for this long (default 1 s) */
+  readonly gatedDelayMs?: number;
 }
 
 export interface SignalSource {
@@ -71,8 +73,21 @@ const MAX_STALLED = 100_000;
 /** Creates the worker (not yet running) and the stream of its jobs. */
 export function createSignalSource(opts: SignalSourceOptions): SignalSource {
   const jobs = new Subject<SignalJob>();
-  const processor = (job: Job, token?: string): Promise<unknown> =>
-    new Promise((resolve, reject) => {
+  let started = false;
+  let fetching = true;
+  const delay = async (job: Job, token: string | undefined, ms: number, reason: string): Promise<never> => {
+    try {
+      await job.moveToDelayed(Date.now() + ms, token);
+    } catch (err) {
+      // Redis gone or the lock lost: leave the job active; the stall check moves it back to wait
+      opts.onDelayError?.(job.id ?? '', err);
+    }
+    throw new DelayedError(reason);
+  };
+  const processor = (job: Job, token?: string): Promise<unknown> => {
+    // a blocking fetch already under way when fetching was switched off still hands over a job: put it back untouched
+    if (!fetching) return delay(job, token, opts.gatedDelayMs ?? 1_000, 'the daemon takes no new signals while IB is not ready');
+    return new Promise((resolve, reject) => {
       jobs.next({
         jobId: job.id ?? '',
         data: job.data as unknown,
@@ -81,18 +96,10 @@ export function createSignalSource(opts: SignalSourceOptions): SignalSource {
         enqueuedAt: job.timestamp,
         settle: resolve,
         fail: (error) => reject(new UnrecoverableError(error.message)),
-        retryLater: (reason, delayMs) => {
-          job.moveToDelayed(Date.now() + delayMs, token).then(
-            () => reject(new DelayedError(reason.message)),
-            (err: unknown) => {
-              // Redis gone or the lock lost: leave the job active; the stall check moves it back to wait
-              opts.onDelayError?.(job.id ?? '', err);
-              reject(new DelayedError(reason.message));
-            },
-          );
-        },
+        retryLater: (reason, delayMs) => void delay(job, token, delayMs, reason.message).catch(reject),
       });
     });
+  };
   const worker = new Worker(opts.queueName, processor, {
     connection: opts.connection,
     autorun: false,
@@ -102,8 +109,6 @@ export function createSignalSource(opts: SignalSourceOptions): SignalSource {
     maxStalledCount: opts.maxStalledCount ?? MAX_STALLED,
     ...(opts.prefix ? { prefix: opts.prefix } : {}),
   });
-  let started = false;
-  let fetching = true;
   return {
     jobs$: jobs.asObservable(),
     worker,
