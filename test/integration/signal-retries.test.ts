@@ -14,7 +14,8 @@ import { jobIdForSignal } from '../../src/ingest/enqueue.js';
 import { retryDelayMs } from '../../src/ingest/retry-policy.js';
 import { startSimulator, type SimulatorHandle } from '../../src/sim/index.js';
 import type { Outcome } from '../../src/domain/types.js';
-import { PERSONAL, REDIS, resultFor, sig, simState, waitFor } from './pipeline-helpers.js';
+import type { simState} from './pipeline-helpers.js';
+import { PERSONAL, REDIS, resultFor, sig, waitFor } from './pipeline-helpers.js';
 
 const connection = { url: REDIS, ...redisOptionsFor({ role: 'worker' }) };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
