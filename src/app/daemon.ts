@@ -20,7 +20,7 @@ import { systemClock, type Clock } from '../domain/clock.js';
 import type { AccountResult, Outcome, Signal } from '../domain/types.js';
 import { createInfra, type Infra } from '../infra/index.js';
 import { checkRedisPolicy, redisOptionsFor } from '../infra/redis.js';
-import { createSignalSource, type SignalJob, type SignalSource } from '../ingest/bullmq-source.js';
+import { createJobLookup, createSignalSource, type SignalJob, type SignalSource } from '../ingest/bullmq-source.js';
 import { DEFAULT_RETRY_BACKOFF, retryDelayMs, type RetryBackoff } from '../ingest/retry-policy.js';
 import { parseSignal, formatFieldErrors, type FieldError } from '../ingest/parse-signal.js';
 import { BrokerUnavailableError, type BrokerPort } from '../execution/broker-port.js';
@@ -51,6 +51,8 @@ export interface DaemonOptions {
   readonly ibBackoff?: { readonly initialMs: number; readonly maxMs: number };
   /** how long a task waits for IB to be ready before its job goes back to delayed (default 15 s) */
   readonly brokerWaitMs?: number;
+  /** an INTENT older than this with no broker trace after a clear pass is settled as never sent (default 5 min) */
+  readonly orphanIntentMs?: number;
   /** delay before a job that met an outage runs again (default 1 s doubling to 60 s; tests shorten it) */
   readonly retryBackoff?: RetryBackoff;
 }
@@ -127,8 +129,12 @@ export function launchDaemon(o: DaemonOptions): DaemonHandle {
     onAccountActivity: (account, own) => market.noteActivity(account, own),
     onFillPublished: (f) => hooks.reconciler?.noteFill(f),
   });
+  const workerConnection = { url: config.redis.url, ...redisOptionsFor({ role: 'worker', ...(password !== undefined ? { password } : {}) }) };
+  const jobs = createJobLookup(config.queue.name, workerConnection);
   const reconciler = new Reconciler({
     ...infra,
+    jobIsLive: (id) => jobs.isLive(id),
+    ...(o.orphanIntentMs !== undefined ? { orphanIntentMs: o.orphanIntentMs } : {}),
     broker,
     events,
     clock,
@@ -162,7 +168,7 @@ export function launchDaemon(o: DaemonOptions): DaemonHandle {
 
   const source: SignalSource = createSignalSource({
     queueName: config.queue.name,
-    connection: { url: config.redis.url, ...redisOptionsFor({ role: 'worker', ...(password !== undefined ? { password } : {}) }) },
+    connection: workerConnection,
     concurrency: o.workerConcurrency ?? 32,
     ...(o.lockDurationMs !== undefined ? { lockDurationMs: o.lockDurationMs } : {}),
     ...(o.stalledIntervalMs !== undefined ? { stalledIntervalMs: o.stalledIntervalMs } : {}),
@@ -307,6 +313,7 @@ export function launchDaemon(o: DaemonOptions): DaemonHandle {
       for (const s of subs) s.unsubscribe();
       await infra.audit.append({ type: 'daemon.stop', data: {} }).catch(() => undefined);
       await broker.disconnect();
+      await jobs.close().catch(() => undefined);
       await infra.close();
     })());
 

@@ -319,3 +319,51 @@ export function applyReconcileActions(s: ReconcileState, actions: readonly Recon
   }
   return { local, knownExecIds: execIds, expectedPositions: expected, knownConflicts: conflicts };
 }
+
+// -- ORPHAN INTENTS ----------------------------------------------------------------------------------
+
+/** An INTENT record as the orphan check sees it (the shell looks its job up first). */
+export interface IntentView {
+  readonly orderRef: string;
+  readonly account: string;
+  /** epoch ms the intent was written */
+  readonly createdAt: number;
+  /** its BullMQ job no longer exists or has finished: nothing will ever send or settle this intent */
+  readonly jobGone: boolean;
+}
+
+export interface OrphanOptions {
+  readonly now: number;
+  /** the pass that produced `broker` saw no disconnect / 1100 (else nothing is judged) */
+  readonly connectivityClear: boolean;
+  /** when the broker queries of that pass started: a younger intent may be missing from them */
+  readonly snapshotFrom: number;
+  /** an intent older than this with no broker trace is settled even if its job still exists */
+  readonly orphanAfterMs: number;
+}
+
+/** Why one INTENT is settled as never sent. */
+export interface OrphanIntent {
+  readonly orderRef: string;
+  readonly account: string;
+  readonly why: string;
+}
+
+/**
+ * INTENT records that provably never reached the broker and that nothing will settle: no open or
+ * completed order and no execution carries their orderRef after a clear pass, and either their job is
+ * gone or they are older than `orphanAfterMs`. Pure. The shell settles each as never sent (audited; the
+ * record is removed, which releases its reservation).
+ */
+export function orphanIntents(intents: readonly IntentView[], b: Pick<BrokerView, 'open' | 'completed' | 'executions'>, o: OrphanOptions): OrphanIntent[] {
+  if (!o.connectivityClear) return [];
+  const traced = new Set([...b.open, ...b.completed, ...b.executions].map((r) => r.orderRef).filter((r): r is string => Boolean(r)));
+  return intents.flatMap((i): OrphanIntent[] => {
+    if (traced.has(i.orderRef) || i.createdAt >= o.snapshotFrom) return [];
+    if (i.jobGone) return [{ orderRef: i.orderRef, account: i.account, why: 'its job no longer exists or has finished, and the broker has no trace of it' }];
+    if (o.now - i.createdAt >= o.orphanAfterMs) {
+      return [{ orderRef: i.orderRef, account: i.account, why: `written ${Math.round((o.now - i.createdAt) / 1000)} s ago (bound ${Math.round(o.orphanAfterMs / 1000)} s) and the broker has no trace of it` }];
+    }
+    return [];
+  });
+}

@@ -19,6 +19,7 @@ import type { Logger } from '../app/logger.js';
 import type { BrokerPort, FillReport, OrderReport } from './broker-port.js';
 import type { OrderEventProcessor } from './order-events.js';
 import { reconcile, type ExpectedPosition, type LocalOrder, type ReconcileAction } from './reconcile.js';
+import { settleOrphanIntents } from './settle-orphans.js';
 
 export interface ReconcilerDeps {
   readonly broker: BrokerPort;
@@ -35,6 +36,10 @@ export interface ReconcilerDeps {
   readonly inflightThresholdMs: number;
   /** the accounts whose positions are checked against the ledger (the declared ones) */
   readonly accounts: readonly string[];
+  /** whether a signal job still exists and may run (orphan INTENTs); without it only the age bound applies */
+  readonly jobIsLive?: (jobId: string) => Promise<boolean>;
+  /** an INTENT older than this with no broker trace after a clear pass is settled as never sent (default 5 min) */
+  readonly orphanIntentMs?: number;
 }
 
 export interface BrokerSnapshot {
@@ -102,7 +107,9 @@ export class Reconciler {
       const completedOrders = await this.d.broker.completedOrders();
       const executions = await this.d.broker.executions();
       const clear = this.d.broker.isReadyForOrders() && this.lastDisruptionAt < startedAt;
-      await this.apply({ openOrders, completedOrders, executions }, clear, why, startedAt);
+      const snap = { openOrders, completedOrders, executions };
+      await this.apply(snap, clear, why, startedAt);
+      if (clear) await this.settleOrphans(snap, startedAt);
       return { connectivityClear: clear };
     });
   }
@@ -139,7 +146,10 @@ export class Reconciler {
     if (!connectivityClear) return;
     await this.serialize(async () => {
       const inflight = await this.d.outbox.listByState(['INTENT', 'SUBMITTED', 'UNRESOLVED']);
-      if (inflight.length > 0) return; // not a quiet moment: compare next time
+      // only the instruments with an order in flight are skipped (their fills may race the snapshot);
+      // the baseline itself needs a quiet moment
+      const busy = new Set(inflight.map((r) => ledgerKey(r.account, r.secType, r.symbol)));
+      if (!this.ledger && inflight.length > 0) return;
       const positions = await this.d.broker.positions();
       if (!this.ledger) {
         // a zero placeholder per account makes accounts without positions part of the comparison
@@ -152,6 +162,7 @@ export class Reconciler {
       for (const a of actions) {
         if (a.type !== 'POSITION_DRIFT') continue;
         const key = ledgerKey(a.account, a.secType, a.symbol);
+        if (busy.has(key)) continue;
         const figures = `${a.expected}/${a.actual}`;
         if (this.suspects.get(key) === figures) {
           await this.applyAction(a, undefined);
@@ -160,6 +171,18 @@ export class Reconciler {
       }
       this.suspects = seen;
     });
+  }
+
+  /** Orphan INTENTs after a clear pass (see settle-orphans.ts). */
+  private async settleOrphans(snap: BrokerSnapshot, startedAt: number): Promise<void> {
+    const intents = await this.d.outbox.listByState(['INTENT']);
+    await settleOrphanIntents(
+      { outbox: this.d.outbox, audit: this.d.audit, logger: this.d.logger, orphanAfterMs: this.d.orphanIntentMs ?? 300_000, isSending: (r) => this.d.events.isSending(r), ...(this.d.jobIsLive ? { jobIsLive: this.d.jobIsLive } : {}) },
+      intents,
+      snap,
+      startedAt,
+      this.d.clock.now(),
+    );
   }
 
   private async checkInflight(): Promise<void> {

@@ -11,7 +11,7 @@
  * `job.moveToDelayed(ts, token)` + `DelayedError`, which does NOT use up an attempt, and runs again after
  * a capped exponential backoff. Only an invalid payload fails (permanently, `UnrecoverableError`).
  */
-import { DelayedError, Worker, UnrecoverableError } from 'bullmq';
+import { DelayedError, Queue, Worker, UnrecoverableError } from 'bullmq';
 import type { Job, ConnectionOptions } from 'bullmq';
 import { Subject } from 'rxjs';
 import type { Observable } from 'rxjs';
@@ -128,5 +128,25 @@ export function createSignalSource(opts: SignalSourceOptions): SignalSource {
       await worker.close();
       jobs.complete();
     },
+  };
+}
+
+/** Looks signal jobs up by id (for orphan INTENTs: is the job that wrote one still going to run?). */
+export interface JobLookup {
+  /** true while the job exists and is not finished (waiting, delayed, active, prioritized…) */
+  isLive(jobId: string): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** A `JobLookup` over its own BullMQ `Queue` handle (no jobs are added through it). */
+export function createJobLookup(queueName: string, connection: ConnectionOptions, prefix?: string): JobLookup {
+  const queue = new Queue(queueName, { connection, ...(prefix ? { prefix } : {}) });
+  queue.on('error', () => undefined);
+  return {
+    isLive: async (jobId) => {
+      const state = await queue.getJobState(jobId);
+      return state !== 'completed' && state !== 'failed' && state !== 'unknown';
+    },
+    close: () => queue.close(),
   };
 }
