@@ -28,6 +28,7 @@ import { targetAccounts } from '../execution/evaluate.js';
 import { ExecutionService, type AccountTask } from '../execution/execution-service.js';
 import { MarketContext } from '../execution/market-context.js';
 import { OrderEventProcessor } from '../execution/order-events.js';
+import { DuplicateGuard, UnresolvedWatch } from '../execution/order-guards.js';
 import { executionTopology, type JobSettled, type Split } from '../execution/pipeline.js';
 import { Reconciler } from '../execution/reconciler.js';
 import { IbBroker } from '../ib/ib-broker.js';
@@ -122,10 +123,13 @@ export function launchDaemon(o: DaemonOptions): DaemonHandle {
     clock,
   });
   const market = new MarketContext(broker, config.accounts, clock, { snapshotMaxAgeMs: 5_000 });
+  // one ref, one order: a second booking of one of our orderRefs is cancelled at once (live or in a pass)
+  const duplicates = new DuplicateGuard({ broker, tradingState: infra.tradingState, audit: infra.audit, logger });
   const events = new OrderEventProcessor({
     ...infra,
     clock,
     logger,
+    onDuplicate: (d) => duplicates.onDuplicate(d),
     onAccountActivity: (account, own) => market.noteActivity(account, own),
     onFillPublished: (f) => hooks.reconciler?.noteFill(f),
   });
@@ -134,6 +138,8 @@ export function launchDaemon(o: DaemonOptions): DaemonHandle {
   const reconciler = new Reconciler({
     ...infra,
     jobIsLive: (id) => jobs.isLive(id),
+    duplicates,
+    unresolved: new UnresolvedWatch({ tradingState: infra.tradingState, audit: infra.audit, logger, maxCycles: config.execution.maxUnresolvedCycles }),
     ...(o.orphanIntentMs !== undefined ? { orphanIntentMs: o.orphanIntentMs } : {}),
     broker,
     events,

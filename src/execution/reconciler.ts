@@ -20,6 +20,7 @@ import type { BrokerPort, FillReport, OrderReport } from './broker-port.js';
 import type { OrderEventProcessor } from './order-events.js';
 import { reconcile, type ExpectedPosition, type LocalOrder, type ReconcileAction } from './reconcile.js';
 import { settleOrphanIntents } from './settle-orphans.js';
+import type { DuplicateOrder } from './order-guards.js';
 
 export interface ReconcilerDeps {
   readonly broker: BrokerPort;
@@ -40,6 +41,10 @@ export interface ReconcilerDeps {
   readonly jobIsLive?: (jobId: string) => Promise<boolean>;
   /** an INTENT older than this with no broker trace after a clear pass is settled as never sent (default 5 min) */
   readonly orphanIntentMs?: number;
+  /** cancels and reports a second broker order for one orderRef (`DuplicateGuard`); without it: REDUCE_ONLY only */
+  readonly duplicates?: { onDuplicate(d: DuplicateOrder): Promise<void> };
+  /** told after every clear pass which orders are still UNRESOLVED (`UnresolvedWatch`) */
+  readonly unresolved?: { afterPass(orders: readonly { orderRef: string; account: string; signalId: string; orderId?: number }[]): Promise<void> };
 }
 
 export interface BrokerSnapshot {
@@ -109,7 +114,10 @@ export class Reconciler {
       const clear = this.d.broker.isReadyForOrders() && this.lastDisruptionAt < startedAt;
       const snap = { openOrders, completedOrders, executions };
       await this.apply(snap, clear, why, startedAt);
-      if (clear) await this.settleOrphans(snap, startedAt);
+      if (clear) {
+        await this.settleOrphans(snap, startedAt);
+        await this.countUnresolved();
+      }
       return { connectivityClear: clear };
     });
   }
@@ -183,6 +191,13 @@ export class Reconciler {
       startedAt,
       this.d.clock.now(),
     );
+  }
+
+  /** Stuck UNRESOLVED orders escalate after `execution.maxUnresolvedCycles` clear passes (order-guards.ts). */
+  private async countUnresolved(): Promise<void> {
+    if (!this.d.unresolved) return;
+    const still = await this.d.outbox.listByState(['UNRESOLVED']);
+    await this.d.unresolved.afterPass(still.map((r) => ({ orderRef: r.orderRef, account: r.account, signalId: r.signalId, ...(r.orderId !== undefined ? { orderId: r.orderId } : {}) })));
   }
 
   private async checkInflight(): Promise<void> {
@@ -267,6 +282,19 @@ export class Reconciler {
         this.d.logger.warn({ orderRef: a.orderRef, account: a.account }, 'the broker holds an order of ours we have no record of');
         await this.d.audit.append({ type: 'reconciliation.untracked', account: a.account, orderRef: a.orderRef, data: { state: a.state, orderId: a.report.orderId, permId: a.report.permId ?? null } });
         return;
+      case 'DUPLICATE': {
+        // a live duplicate is offered to the guard on every pass until it is done (a refused cancel is retried)
+        if (!['CANCELLED', 'FILLED', 'INACTIVE'].includes(a.extra.status)) this.knownConflicts.delete(a.key);
+        else this.knownConflicts.add(a.key);
+        if (this.d.duplicates) {
+          await this.d.duplicates.onDuplicate({ orderRef: a.orderRef, account: a.account, ...(a.signalId ?? signalId ? { signalId: a.signalId ?? signalId } : {}), keep: a.keep, extra: a.extra, source: 'reconcile' });
+          return;
+        }
+        const previous = await this.d.tradingState.setAccount(a.account, 'REDUCE_ONLY');
+        this.d.logger.error({ action: a }, 'reconciliation found two broker orders for one orderRef; account set to REDUCE_ONLY');
+        await this.d.audit.append({ type: 'trading-state', account: a.account, data: { previous, current: 'REDUCE_ONLY', cause: a } });
+        return;
+      }
       case 'POSITION_DRIFT':
       case 'CONFLICT': {
         this.knownConflicts.add(a.type === 'CONFLICT' ? a.key : `drift:${a.account}:${a.symbol}`);

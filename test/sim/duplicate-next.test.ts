@@ -5,7 +5,16 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SimulatorHandle } from '../../src/sim/index.js';
-import { admin, connectClient, installDecodeGuard, startTestSim, waitFor } from './helpers.js';
+import { admin, connectClient, installDecodeGuard, startTestSim } from './helpers.js';
+
+/** Polls an async condition (bounded). */
+async function waitFor(cond: () => Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 const AAPL = { symbol: 'AAPL', secType: 'STK' as never, exchange: 'SMART', currency: 'USD' };
 const order = (type: 'MKT' | 'LMT', orderRef: string, lmtPrice?: number) =>
