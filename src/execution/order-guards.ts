@@ -7,7 +7,8 @@
  *    REDUCE_ONLY. If both traded, an alert-level log line and audit record say so: shares changed hands
  *    twice for one signal and an operator must look.
  *  - Stuck UNRESOLVED escalates (`UnresolvedWatch`): an order still UNRESOLVED after
- *    `execution.maxUnresolvedCycles` reconciliation passes puts its account in REDUCE_ONLY, naming it.
+ *    `execution.maxUnresolvedCycles` periodic reconciliation passes (`execution.reconcileIntervalMs`, with
+ *    clear connectivity) puts its account in REDUCE_ONLY, naming it.
  */
 import type { AuditLog } from '../infra/audit.js';
 import type { TradingStateStore } from '../infra/trading-state.js';

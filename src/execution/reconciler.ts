@@ -43,7 +43,7 @@ export interface ReconcilerDeps {
   readonly orphanIntentMs?: number;
   /** cancels and reports a second broker order for one orderRef (`DuplicateGuard`); without it: REDUCE_ONLY only */
   readonly duplicates?: { onDuplicate(d: DuplicateOrder): Promise<void> };
-  /** told after every clear pass which orders are still UNRESOLVED (`UnresolvedWatch`) */
+  /** told after every clear periodic pass which orders are still UNRESOLVED (`UnresolvedWatch`) */
   readonly unresolved?: { afterPass(orders: readonly { orderRef: string; account: string; signalId: string; orderId?: number }[]): Promise<void> };
 }
 
@@ -116,7 +116,9 @@ export class Reconciler {
       await this.apply(snap, clear, why, startedAt);
       if (clear) {
         await this.settleOrphans(snap, startedAt);
-        await this.countUnresolved();
+        // a cycle is a periodic pass: the in-flight monitor's passes come every second while an order is
+        // young and may still be settled as absent once its grace is over
+        if (why === 'periodic') await this.countUnresolved();
       }
       return { connectivityClear: clear };
     });
