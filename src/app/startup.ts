@@ -67,7 +67,8 @@ export class ServiceWatch {
   private readonly onClose = (): void => this.setRedis(false);
 
   constructor(private readonly o: ServiceWatchOptions) {
-    this.redisUp = o.redis.status === 'ready';
+    // optimistic until a command or a connection event says otherwise: a connection still being opened is not an outage
+    this.redisUp = o.redis.status !== 'end' && o.redis.status !== 'close';
   }
 
   start(): void {
@@ -121,20 +122,22 @@ export class ServiceWatch {
   }
 
   private setRedis(up: boolean): void {
-    if (up === this.redisUp && this.last !== undefined) return;
+    if (up === this.redisUp) return;
     this.redisUp = up;
     if (up) this.redisReason = undefined;
     this.report();
   }
 
   private report(): void {
-    const ib = this.ib ?? { state: 'DISCONNECTED' as const, since: 0, reason: 'not connected yet' };
-    const b = blockerOf(this.redisUp, ib);
+    const ib = this.ib;
+    // not a verdict on IB yet: never tried, or an attempt / reconciliation under way
+    if (this.redisUp && (!ib || ib.state === 'CONNECTING' || (ib.state === 'DISCONNECTED' && ib.reason === 'not connected yet'))) return;
+    const b = blockerOf(this.redisUp, ib ?? { state: 'DISCONNECTED', since: 0 });
+    const reason = b === 'redis' ? this.redisReason : ib?.reason;
     if (b === this.last) return;
     const first = this.last === undefined;
     this.last = b;
     if (first && b === 'none') return;
-    const reason = b === 'redis' ? this.redisReason : ib.reason;
     const text = describeBlocker(b, { redisLabel: this.o.redisLabel, ibLabel: this.o.ibLabel, ...(reason !== undefined ? { reason } : {}) });
     if (b === 'none') this.o.logger.info(text);
     else this.o.logger.warn({ waitingFor: b === 'redis' ? 'redis' : 'ib' }, text);

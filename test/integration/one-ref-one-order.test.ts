@@ -26,6 +26,10 @@ describe('one orderRef, one broker order', () => {
   });
   const audit = async (type: string) => (await readStream(redis, `${stack.config.redis.prefix}:audit`)).filter((e) => e.fields.type === type);
 
+  it('a normal start waits for nothing: no outage is logged', () => {
+    expect(logs.matching(/Redis is not reachable|IB is not connected/)).toEqual([]);
+  });
+
   it('a second booking of a resting order is cancelled at once; the first stays live and ours; the account goes REDUCE_ONLY', async () => {
     await stack.admin('/fault', { action: 'duplicate-next' });
     const r = resultFor(await run(stack, sig('dup-rest', { accounts: [PERSONAL], size: { quantity: 3 }, order: { type: 'LMT', limitPrice: 185, tif: 'GTC' } })), PERSONAL);
