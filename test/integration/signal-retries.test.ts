@@ -14,8 +14,8 @@ import { jobIdForSignal } from '../../src/ingest/enqueue.js';
 import { retryDelayMs } from '../../src/ingest/retry-policy.js';
 import { startSimulator, type SimulatorHandle } from '../../src/sim/index.js';
 import type { Outcome } from '../../src/domain/types.js';
-import type { simState} from './pipeline-helpers.js';
-import { PERSONAL, REDIS, resultFor, sig, waitFor } from './pipeline-helpers.js';
+import { orderRefFor } from '../../src/domain/order-ref.js';
+import { BUSINESS, PERSONAL, REDIS, resultFor, sig, simState, waitFor } from './pipeline-helpers.js';
 
 const connection = { url: REDIS, ...redisOptionsFor({ role: 'worker' }) };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -98,6 +98,26 @@ describe('daemon: jobs with BullMQ default options survive IB outages longer tha
     const outcome = await outcomeOf(job);
     expect(resultFor(outcome, PERSONAL).decision).toBe('PLACED');
     expect((await stack.queue.getJob(job.id ?? ''))?.attemptsMade).toBe(1);
+  });
+
+  it('a fan-out whose first account was sent before the outage waits for the rest: one outcome, every account, one order each', async () => {
+    // BUSINESS is kept busy by a job whose ack never comes (its tasks run one after another), so the
+    // fan-out's PERSONAL leg is sent at once while its BUSINESS leg starts only inside the outage
+    const id = randomUUID().slice(0, 6);
+    await stack.admin('/fault', { action: 'drop-acks', count: 1 });
+    const blocker = await addPlain(sig(`rt-block-${id}`, { accounts: [BUSINESS], size: { quantity: 1 } }));
+    await waitFor(async () => (await simState(stack)).orders.some((o) => o.orderRef === orderRefFor(`rt-block-${id}`, BUSINESS, 'entry')), 'the blocking order at the broker');
+    const fan = await addPlain(sig(`rt-fan-${id}`, { accounts: [PERSONAL, BUSINESS], size: { quantity: 1 } }));
+    const personalRef = orderRefFor(`rt-fan-${id}`, PERSONAL, 'entry');
+    await waitFor(async () => (await simState(stack)).orders.some((o) => o.orderRef === personalRef), 'the fan-out sent to PERSONAL');
+    await stack.admin('/fault', { action: 'connectivity-lost', ms: 6_000 });
+    const outcome = await outcomeOf(fan);
+    expect(outcome.results.map((r) => [r.account, r.decision])).toEqual([[PERSONAL, 'PLACED'], [BUSINESS, 'PLACED']]);
+    expect(resultFor(outcome, PERSONAL).notes.join(' ')).toMatch(/resumed after a redelivery/);
+    const orders = (await simState(stack)).orders;
+    for (const a of [PERSONAL, BUSINESS]) expect(orders.filter((o) => o.orderRef === orderRefFor(`rt-fan-${id}`, a, 'entry'))).toHaveLength(1);
+    expect((await stack.queue.getJob(fan.id ?? ''))?.attemptsMade).toBe(1);
+    expect(['UNRESOLVED', 'PLACED']).toContain(resultFor(await outcomeOf(blocker), BUSINESS).decision);
   });
 
   it('the gateway gone for longer than a one-attempt producer could bear: the job waits, then is placed once', async () => {
