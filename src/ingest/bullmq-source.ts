@@ -121,8 +121,14 @@ export function createSignalSource(opts: SignalSourceOptions): SignalSource {
       if (on === fetching) return;
       fetching = on;
       if (!started) return;
-      if (on) worker.resume();
-      else void worker.pause(true);
+      if (on) {
+        worker.resume();
+        // a resume in the instant between the paused main loop ending and the worker marking itself stopped
+        // would leave it stopped for good: check once more
+        setTimeout(() => {
+          if (fetching && !worker.isRunning() && !worker.closing) worker.run().catch(() => undefined);
+        }, 200).unref();
+      } else void worker.pause(true);
     },
     close: async () => {
       await worker.close();
