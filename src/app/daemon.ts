@@ -12,7 +12,7 @@
  * (`retryLater`); only an invalid payload fails (dead-letter).
  * Stop: the worker stops fetching, in-flight jobs drain (bounded), then the broker and Redis close.
  */
-import { EMPTY, catchError, concatMap, defer, distinctUntilChanged, map, type Subscription } from 'rxjs';
+import { EMPTY, catchError, concatMap, defer, distinctUntilChanged, type Subscription } from 'rxjs';
 import { UnrecoverableError } from 'bullmq';
 import type { Config, Env } from '../config.js';
 import { liveAccountsFromEnv, redisPassword } from '../config.js';
@@ -35,7 +35,7 @@ import { IbBroker } from '../ib/ib-broker.js';
 import { isBrokerIra } from '../validation/rule.js';
 import { isIraType } from '../domain/types.js';
 import { ControlListener } from './control.js';
-import { ServiceWatch, safeRedisUrl } from './startup.js';
+import { ServiceWatch, gateFetching, safeRedisUrl } from './startup.js';
 import type { Logger } from './logger.js';
 
 export interface DaemonOptions {
@@ -292,7 +292,7 @@ export function launchDaemon(o: DaemonOptions): DaemonHandle {
     if (abort.signal.aborted) return false;
     control.start();
     reconciler.start({ inflightCheckMs: config.execution.inflightCheckMs, intervalMs: config.execution.reconcileIntervalMs });
-    subs.push(gateFetching(broker, source, logger));
+    subs.push(gateFetching(broker.connection$, source, logger));
     source.start();
     logger.info({ queue: config.queue.name, mode: config.mode, readOnly }, 'daemon consuming signals');
     return true;
@@ -324,24 +324,6 @@ export function launchDaemon(o: DaemonOptions): DaemonHandle {
     })());
 
   return { broker, infra, reconciler, ready, stop };
-}
-
-/**
- * While IB is not CONNECTED (disconnected, reconnecting, 1100 connectivity lost, reconciling) the worker
- * takes no new job; jobs already in flight finish or go back to delayed. Logs each change once.
- */
-function gateFetching(broker: IbBroker, source: SignalSource, logger: Logger): Subscription {
-  let first = true;
-  return broker.connection$
-    .pipe(
-      map((s) => s.state === 'CONNECTED'),
-      distinctUntilChanged(),
-    )
-    .subscribe((on) => {
-      source.setFetching(on);
-      if (!first) logger.info(on ? 'IB is ready: taking new signals again' : 'IB is not ready: no new signals are taken until it is');
-      first = false;
-    });
 }
 
 /** The outcome a different job with an already handled signal id gets: DUPLICATE everywhere. */

@@ -4,9 +4,10 @@
  * reconnect attempt), and names the service that is down — an IB session whose reconciliation fails
  * because Redis is unreachable is reported as Redis being down, never as IB.
  */
-import type { Observable, Subscription } from 'rxjs';
+import { distinctUntilChanged, map, type Observable, type Subscription } from 'rxjs';
 import type { Redis } from 'ioredis';
 import type { ConnectionStatus } from '../execution/broker-port.js';
+import type { SignalSource } from '../ingest/bullmq-source.js';
 import { backoffDelay } from '../ib/pacing.js';
 import type { Logger } from './logger.js';
 
@@ -142,6 +143,24 @@ export class ServiceWatch {
     if (b === 'none') this.o.logger.info(text);
     else this.o.logger.warn({ waitingFor: b === 'redis' ? 'redis' : 'ib' }, text);
   }
+}
+
+/**
+ * While IB is not CONNECTED (disconnected, reconnecting, 1100 connectivity lost, reconciling) the worker
+ * takes no new job; jobs already in flight finish or go back to delayed. Logs each change once.
+ */
+export function gateFetching(connection$: Observable<ConnectionStatus>, source: Pick<SignalSource, 'setFetching'>, logger: Logger): Subscription {
+  let first = true;
+  return connection$
+    .pipe(
+      map((s) => s.state === 'CONNECTED'),
+      distinctUntilChanged(),
+    )
+    .subscribe((on) => {
+      source.setFetching(on);
+      if (!first) logger.info(on ? 'IB is ready: taking new signals again' : 'IB is not ready: no new signals are taken until it is');
+      first = false;
+    });
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
