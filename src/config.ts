@@ -53,8 +53,13 @@ export interface ExecutionConfig {
   readonly inflightCheckMs: number;
   /** periodic reconciliation against the broker; default 60000 */
   readonly reconcileIntervalMs: number;
-  /** an order still unresolved after this many reconciliation cycles halts its account; default 3 */
+  /**
+   * an order still UNRESOLVED after this many reconciliation passes puts its account in REDUCE_ONLY (the
+   * order named in the audit record and the log); default 3
+   */
   readonly maxUnresolvedCycles: number;
+  /** a signal older than this (from `createdAt`) when handled is DENIED SIGNAL_EXPIRED; 0 = no limit; default 300000 */
+  readonly maxSignalAgeMs: number;
   /** how long a market-data request may take before NO_PRICE; default 3000 */
   readonly quoteTimeoutMs: number;
   /** SIGTERM/SIGINT: time to drain in-flight work before a forced close; default 25000 */
@@ -255,7 +260,7 @@ function readIra(r: FieldReader, raw: unknown): IraPolicy {
 
 function readExecution(r: FieldReader, raw: unknown): ExecutionConfig {
   const s = r.section(raw, 'execution') ?? {};
-  const keys = ['ackTimeoutMs', 'inflightCheckMs', 'reconcileIntervalMs', 'maxUnresolvedCycles', 'quoteTimeoutMs', 'shutdownTimeoutMs'];
+  const keys = ['ackTimeoutMs', 'inflightCheckMs', 'reconcileIntervalMs', 'maxUnresolvedCycles', 'maxSignalAgeMs', 'quoteTimeoutMs', 'shutdownTimeoutMs'];
   r.unknownKeys(s, 'execution', keys);
   const ms = (k: string, dflt: number): number => r.int(s[k], `execution.${k}`, dflt, 1, MAX_MS);
   return {
@@ -263,6 +268,7 @@ function readExecution(r: FieldReader, raw: unknown): ExecutionConfig {
     inflightCheckMs: ms('inflightCheckMs', 1000),
     reconcileIntervalMs: ms('reconcileIntervalMs', 60_000),
     maxUnresolvedCycles: r.int(s.maxUnresolvedCycles, 'execution.maxUnresolvedCycles', 3, 1, 1000),
+    maxSignalAgeMs: r.int(s.maxSignalAgeMs, 'execution.maxSignalAgeMs', 300_000, 0, 30 * MAX_MS),
     quoteTimeoutMs: ms('quoteTimeoutMs', 3000),
     shutdownTimeoutMs: ms('shutdownTimeoutMs', 25_000),
   };

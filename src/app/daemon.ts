@@ -1,13 +1,18 @@
 /**
  * The composition root: the only file that names concrete adapters. Start-up order (crash-only: a
- * restart after a crash runs exactly this path):
- *   1. Redis layer, and a warning unless maxmemory-policy is noeviction;
- *   2. the IB adapter with a fixed client id; `connect()` resolves only after the first reconciliation
- *      pass (orders found by orderRef adopted, unresolved ones settled, missed fills published);
- *   3. the BullMQ worker starts consuming only then.
+ * restart after a crash runs exactly this path), in any order of the services' own start:
+ *   1. wait for Redis (forever, with backoff), then a warning unless maxmemory-policy is noeviction;
+ *   2. the IB adapter with a fixed client id reconnects forever; the daemon waits until it is CONNECTED,
+ *      i.e. after the first reconciliation pass (orders found by orderRef adopted, unresolved ones
+ *      settled, missed fills published);
+ *   3. the BullMQ worker starts consuming only then, and takes no new job while IB is not CONNECTED
+ *      (disconnected, 1100, reconciling).
+ * Every change of what the daemon waits for is logged once, naming Redis or IB (`startup.ts`).
+ * A job that meets an outage goes back to BullMQ's delayed set without using an attempt
+ * (`retryLater`); only an invalid payload fails (dead-letter).
  * Stop: the worker stops fetching, in-flight jobs drain (bounded), then the broker and Redis close.
  */
-import { EMPTY, catchError, concatMap, defer, type Subscription } from 'rxjs';
+import { EMPTY, catchError, concatMap, defer, distinctUntilChanged, type Subscription } from 'rxjs';
 import { UnrecoverableError } from 'bullmq';
 import type { Config, Env } from '../config.js';
 import { liveAccountsFromEnv, redisPassword } from '../config.js';
@@ -15,19 +20,22 @@ import { systemClock, type Clock } from '../domain/clock.js';
 import type { AccountResult, Outcome, Signal } from '../domain/types.js';
 import { createInfra, type Infra } from '../infra/index.js';
 import { checkRedisPolicy, redisOptionsFor } from '../infra/redis.js';
-import { createSignalSource, type SignalJob, type SignalSource } from '../ingest/bullmq-source.js';
+import { createJobLookup, createSignalSource, type SignalJob, type SignalSource } from '../ingest/bullmq-source.js';
+import { DEFAULT_RETRY_BACKOFF, retryDelayMs, type RetryBackoff } from '../ingest/retry-policy.js';
 import { parseSignal, formatFieldErrors, type FieldError } from '../ingest/parse-signal.js';
 import { BrokerUnavailableError, type BrokerPort } from '../execution/broker-port.js';
 import { targetAccounts } from '../execution/evaluate.js';
 import { ExecutionService, type AccountTask } from '../execution/execution-service.js';
 import { MarketContext } from '../execution/market-context.js';
 import { OrderEventProcessor } from '../execution/order-events.js';
+import { DuplicateGuard, UnresolvedWatch } from '../execution/order-guards.js';
 import { executionTopology, type JobSettled, type Split } from '../execution/pipeline.js';
 import { Reconciler } from '../execution/reconciler.js';
 import { IbBroker } from '../ib/ib-broker.js';
 import { isBrokerIra } from '../validation/rule.js';
 import { isIraType } from '../domain/types.js';
 import { ControlListener } from './control.js';
+import { ServiceWatch, gateFetching, safeRedisUrl } from './startup.js';
 import type { Logger } from './logger.js';
 
 export interface DaemonOptions {
@@ -42,13 +50,21 @@ export interface DaemonOptions {
   readonly stalledIntervalMs?: number;
   /** reconnect backoff of the IB adapter (tests shorten it) */
   readonly ibBackoff?: { readonly initialMs: number; readonly maxMs: number };
+  /** how long a task waits for IB to be ready before its job goes back to delayed (default 15 s) */
+  readonly brokerWaitMs?: number;
+  /** an INTENT older than this with no broker trace after a clear pass is settled as never sent (default 5 min) */
+  readonly orphanIntentMs?: number;
+  /** delay before a job that met an outage runs again (default 1 s doubling to 60 s; tests shorten it) */
+  readonly retryBackoff?: RetryBackoff;
 }
 
 export interface DaemonHandle {
   readonly broker: BrokerPort;
   readonly infra: Infra;
   readonly reconciler: Reconciler;
-  /** drains in-flight work, then closes everything; idempotent */
+  /** resolves true once the daemon consumes signals, false when it was stopped before */
+  readonly ready: Promise<boolean>;
+  /** drains in-flight work, then closes everything; idempotent (also while still waiting for Redis or IB) */
   stop(): Promise<void>;
 }
 
@@ -63,16 +79,29 @@ interface PreparedJob {
 
 type JobValue = { readonly kind: 'invalid'; readonly errors: readonly FieldError[] } | { readonly kind: 'outcome'; readonly outcome: Outcome; readonly fresh: boolean };
 
-/** Starts the daemon; resolves once it consumes signals. */
+/**
+ * Starts the daemon; resolves once it consumes signals (however long Redis or IB take to come up).
+ * Rejects only when it was stopped before that.
+ */
 export async function startDaemon(o: DaemonOptions): Promise<DaemonHandle> {
+  const d = launchDaemon(o);
+  if (!(await d.ready)) throw new Error('the daemon was stopped before it consumed signals');
+  return d;
+}
+
+/**
+ * Builds the daemon and starts bringing it up in the background; `ready` tells when it consumes. The
+ * CLI uses this so SIGTERM works while the daemon still waits for Redis or IB.
+ */
+export function launchDaemon(o: DaemonOptions): DaemonHandle {
   const { config, logger } = o;
   const clock = o.clock ?? systemClock;
   const password = redisPassword(o.env);
   const infra = createInfra(config, { clock, ...(password !== undefined ? { password } : {}) });
   // without a listener ioredis prints each failed reconnect to stderr as an "Unhandled error event";
-  // the commands themselves still fail and are handled where they are issued
-  infra.redis.on('error', (err: Error) => logger.warn({ reason: err.message }, 'Redis connection error'));
-  for (const w of await checkRedisPolicy(infra.redis)) logger.warn(w);
+  // the commands themselves still fail and are handled where they are issued; `ServiceWatch` logs the outage once
+  infra.redis.on('error', (err: Error) => logger.debug({ reason: err.message }, 'Redis connection error'));
+  const retryBackoff = o.retryBackoff ?? DEFAULT_RETRY_BACKOFF;
 
   const liveAccounts = liveAccountsFromEnv(o.env);
   const readOnly = config.readOnly || (config.mode === 'live' && liveAccounts.length === 0);
@@ -94,15 +123,24 @@ export async function startDaemon(o: DaemonOptions): Promise<DaemonHandle> {
     clock,
   });
   const market = new MarketContext(broker, config.accounts, clock, { snapshotMaxAgeMs: 5_000 });
+  // one ref, one order: a second booking of one of our orderRefs is cancelled at once (live or in a pass)
+  const duplicates = new DuplicateGuard({ broker, tradingState: infra.tradingState, audit: infra.audit, logger });
   const events = new OrderEventProcessor({
     ...infra,
     clock,
     logger,
+    onDuplicate: (d) => duplicates.onDuplicate(d),
     onAccountActivity: (account, own) => market.noteActivity(account, own),
     onFillPublished: (f) => hooks.reconciler?.noteFill(f),
   });
+  const workerConnection = { url: config.redis.url, ...redisOptionsFor({ role: 'worker', ...(password !== undefined ? { password } : {}) }) };
+  const jobs = createJobLookup(config.queue.name, workerConnection);
   const reconciler = new Reconciler({
     ...infra,
+    jobIsLive: (id) => jobs.isLive(id),
+    duplicates,
+    unresolved: new UnresolvedWatch({ tradingState: infra.tradingState, audit: infra.audit, logger, maxCycles: config.execution.maxUnresolvedCycles }),
+    ...(o.orphanIntentMs !== undefined ? { orphanIntentMs: o.orphanIntentMs } : {}),
     broker,
     events,
     clock,
@@ -114,16 +152,14 @@ export async function startDaemon(o: DaemonOptions): Promise<DaemonHandle> {
   hooks.reconciler = reconciler;
   const subs: Subscription[] = [events.attach(broker.events$)];
   subs.push(
-    broker.connection$.subscribe((s) => {
+    broker.connection$.pipe(distinctUntilChanged((a, b) => a.state === b.state)).subscribe((s) => {
       if (s.state !== 'CONNECTED') market.invalidateAll();
       void infra.audit.append({ type: 'connection', data: { state: s.state, reason: s.reason ?? null, code: s.code ?? null } }).catch(() => undefined);
-      logger.info({ state: s.state, reason: s.reason, code: s.code }, 'broker connection');
+      logger.debug({ state: s.state, reason: s.reason, code: s.code }, 'broker connection');
     }),
   );
-
-  await broker.connect();
-  await checkAccounts(config, broker, infra, logger);
-  await infra.audit.append({ type: 'daemon.start', data: { mode: config.mode, readOnly, clientId: config.ib.clientId, accounts: config.accounts.map((a) => a.id) } });
+  const watch = new ServiceWatch({ redis: infra.redis, redisLabel: safeRedisUrl(config.redis.url), connection$: broker.connection$, ibLabel: `${config.ib.host}:${config.ib.port}`, logger });
+  watch.start();
 
   const exec = new ExecutionService({
     ...infra,
@@ -133,17 +169,27 @@ export async function startDaemon(o: DaemonOptions): Promise<DaemonHandle> {
     reconcileNow: () => reconciler.runNow('redelivered job'),
     clock,
     logger,
-    policy: { mode: config.mode, readOnly, liveAccounts, limits: config.limits, ira: config.ira, ackTimeoutMs: config.execution.ackTimeoutMs, brokerWaitMs: 15_000 },
+    policy: { mode: config.mode, readOnly, liveAccounts, limits: config.limits, ira: config.ira, ackTimeoutMs: config.execution.ackTimeoutMs, brokerWaitMs: o.brokerWaitMs ?? 15_000, maxSignalAgeMs: config.execution.maxSignalAgeMs },
   });
 
   const source: SignalSource = createSignalSource({
     queueName: config.queue.name,
-    connection: { url: config.redis.url, ...redisOptionsFor({ role: 'worker', ...(password !== undefined ? { password } : {}) }) },
+    connection: workerConnection,
     concurrency: o.workerConcurrency ?? 32,
     ...(o.lockDurationMs !== undefined ? { lockDurationMs: o.lockDurationMs } : {}),
     ...(o.stalledIntervalMs !== undefined ? { stalledIntervalMs: o.stalledIntervalMs } : {}),
+    onDelayError: (jobId, err) => logger.warn({ jobId, err }, 'could not move the job back to delayed (Redis?); the stall check redelivers it'),
   });
-  source.worker.on('error', (err) => logger.error({ err }, 'BullMQ worker error'));
+  // BullMQ reports each failed Redis command of its loop; the outage itself is logged once by ServiceWatch
+  source.worker.on('error', (err) => logger.debug({ err }, 'BullMQ worker error'));
+  /** An outage, not a verdict: the job runs again later, without using an attempt. */
+  const retryLater = (job: SignalJob, e: unknown): void => {
+    const err = e instanceof Error ? e : new Error(String(e));
+    const delayMs = retryDelayMs(job.attemptsStarted, retryBackoff);
+    const known = err instanceof BrokerUnavailableError;
+    logger[known ? 'info' : 'warn']({ err: known ? err.message : err, jobId: job.jobId, delayMs }, 'signal job met an outage before it could finish; it runs again later (no attempt used)');
+    job.retryLater(err, delayMs);
+  };
 
   const prepare = async (job: SignalJob): Promise<PreparedJob> => {
     const parsed = parseSignal(job.data);
@@ -178,16 +224,15 @@ export async function startDaemon(o: DaemonOptions): Promise<DaemonHandle> {
   const finish = async (s: JobSettled<PreparedJob, JobValue>): Promise<void> => {
     const { job } = s.job;
     if (!s.ok) {
-      const err = s.error instanceof Error ? s.error : new Error(String(s.error));
-      logger.warn({ err, jobId: job.jobId, retryable: err instanceof BrokerUnavailableError }, 'signal job failed before anything was sent; BullMQ retries it');
-      job.fail(err);
+      // an account whose order was sent keeps its record: the next run resumes it, the others are evaluated again
+      retryLater(job, s.error);
       return;
     }
     if (s.value.kind === 'invalid') {
       const errors = s.value.errors.map((e) => `${e.path}: ${e.message}`);
       await infra.streams.deadLetter({ jobId: job.jobId, payload: job.data, errors, ts: clock.now() });
       await infra.audit.append({ type: 'signal.invalid', data: { jobId: job.jobId, errors } });
-      job.fail(new UnrecoverableError(`INVALID_SIGNAL: ${formatFieldErrors(s.value.errors)}`), true);
+      job.fail(new UnrecoverableError(`INVALID_SIGNAL: ${formatFieldErrors(s.value.errors)}`));
       return;
     }
     const outcome = s.value.outcome;
@@ -196,12 +241,12 @@ export async function startDaemon(o: DaemonOptions): Promise<DaemonHandle> {
     job.settle(outcome);
   };
 
-  // a job whose preparation fails (Redis unreachable) is failed back to BullMQ, which retries it
+  // a job whose preparation fails (Redis or IB unreachable) runs again later
   const prepared$ = source.jobs$.pipe(
     concatMap((job) =>
       defer(() => prepare(job)).pipe(
         catchError((e: unknown) => {
-          job.fail(e instanceof Error ? e : new Error(String(e)));
+          retryLater(job, e);
           return EMPTY;
         }),
       ),
@@ -211,14 +256,13 @@ export async function startDaemon(o: DaemonOptions): Promise<DaemonHandle> {
   subs.push(
     pipeline.subscribe((s) => {
       finish(s).catch((err: unknown) => {
-        logger.error({ err, jobId: s.job.job.jobId }, 'recording the outcome failed; the job will be retried');
-        s.job.job.fail(err instanceof Error ? err : new Error(String(err)));
+        logger.warn({ err, jobId: s.job.job.jobId }, 'recording the outcome failed; the job runs again later');
+        retryLater(s.job.job, err);
       });
     }),
   );
 
   const control = new ControlListener(config, password, infra, broker, logger, readOnly);
-  control.start();
   // broker events that arrived while Redis was unreachable were only logged: reconcile once it is back
   let redisWasDown = false;
   infra.redis.on('error', () => (redisWasDown = true));
@@ -227,14 +271,43 @@ export async function startDaemon(o: DaemonOptions): Promise<DaemonHandle> {
     redisWasDown = false;
     reconciler.runNow('Redis connection restored').catch((err: unknown) => logger.warn({ err }, 'reconciliation after the Redis outage failed'));
   });
-  reconciler.start({ inflightCheckMs: config.execution.inflightCheckMs, intervalMs: config.execution.reconcileIntervalMs });
-  source.start();
-  logger.info({ queue: config.queue.name, mode: config.mode, readOnly }, 'daemon consuming signals');
+
+  const abort = new AbortController();
+  /** Waits for Redis, then IB (both forever); checks the household; then consumes while IB is CONNECTED. */
+  const bringUp = async (): Promise<boolean> => {
+    if (!(await watch.waitForRedis(abort.signal))) return false;
+    for (const w of await checkRedisPolicy(infra.redis)) logger.warn(w);
+    broker.start();
+    for (;;) {
+      if (!(await watch.waitForIb(abort.signal))) return false;
+      try {
+        await checkAccounts(config, broker, infra, logger);
+        await infra.audit.append({ type: 'daemon.start', data: { mode: config.mode, readOnly, clientId: config.ib.clientId, accounts: config.accounts.map((a) => a.id) } });
+        break;
+      } catch (err) {
+        logger.warn({ err: (err as Error).message }, 'start-up check of the accounts failed (Redis or IB went away); retrying once both are up');
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+    if (abort.signal.aborted) return false;
+    control.start();
+    reconciler.start({ inflightCheckMs: config.execution.inflightCheckMs, intervalMs: config.execution.reconcileIntervalMs });
+    subs.push(gateFetching(broker.connection$, source, logger));
+    source.start();
+    logger.info({ queue: config.queue.name, mode: config.mode, readOnly }, 'daemon consuming signals');
+    return true;
+  };
+  const ready = bringUp().catch((err: unknown) => {
+    logger.error({ err }, 'the daemon could not start');
+    return false;
+  });
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       logger.info('stopping: draining in-flight signals');
+      abort.abort();
+      watch.stop();
       const drained = source.close().then(() => true);
       const timedOut = new Promise<boolean>((r) => setTimeout(() => r(false), config.execution.shutdownTimeoutMs).unref());
       if (!(await Promise.race([drained, timedOut]))) {
@@ -246,10 +319,11 @@ export async function startDaemon(o: DaemonOptions): Promise<DaemonHandle> {
       for (const s of subs) s.unsubscribe();
       await infra.audit.append({ type: 'daemon.stop', data: {} }).catch(() => undefined);
       await broker.disconnect();
+      await jobs.close().catch(() => undefined);
       await infra.close();
     })());
 
-  return { broker, infra, reconciler, stop };
+  return { broker, infra, reconciler, ready, stop };
 }
 
 /** The outcome a different job with an already handled signal id gets: DUPLICATE everywhere. */

@@ -38,7 +38,7 @@ export async function runDemo(redisUrl: string, dir = examplesDir()): Promise<De
   try {
     const rows: DemoRow[] = [];
     for (const file of files) {
-      const payload = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Record<string, unknown>;
+      const payload = stampNow(JSON.parse(readFileSync(join(dir, file), 'utf8')) as Record<string, unknown>, Date.now());
       // one job per file: the duplicate example reaches the daemon, whose outbox answers DUPLICATE
       const job = await stack.send(payload, `demo-${basename(file, '.json')}`);
       try {
@@ -60,6 +60,16 @@ export async function runDemo(redisUrl: string, dir = examplesDir()): Promise<De
   } finally {
     await stack.stop();
   }
+}
+
+/**
+ * The example files carry fixed dates; a signal is stamped when it is sent (`createdAt` = now), else
+ * `execution.maxSignalAgeMs` would deny it SIGNAL_EXPIRED. A file with an `expiresAt` is left as it is:
+ * it is there to show SIGNAL_EXPIRED.
+ */
+export function stampNow(payload: Record<string, unknown>, now: number): Record<string, unknown> {
+  if (payload.expiresAt !== undefined || typeof payload.createdAt !== 'string') return payload;
+  return { ...payload, createdAt: new Date(now).toISOString() };
 }
 
 /** A private redis-server on a free loopback port, or undefined when the binary is not installed. */

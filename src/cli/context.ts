@@ -31,25 +31,46 @@ export function cliConfig(cmd: Command): Config {
   });
 }
 
-/** A Redis connection for the config, verified with a PING so an outage is one clear sentence. */
-export async function cliRedis(config: Config, role: RedisRole = 'client'): Promise<Redis> {
+/** How long a CLI command waits for Redis to answer before it gives up with one sentence. */
+export const CLI_REDIS_TIMEOUT_MS = 5_000;
+
+/**
+ * A Redis connection for the config, verified with a PING within `timeoutMs`, so an outage or a refused
+ * password is one clear sentence that names Redis and how to start it (never the URL's password).
+ */
+export async function cliRedis(config: { readonly redis: { readonly url: string } }, role: RedisRole = 'client', timeoutMs = CLI_REDIS_TIMEOUT_MS): Promise<Redis> {
   const password = redisPassword(process.env);
   const redis = createRedis(config.redis.url, {
     role,
     lazyConnect: true,
     ...(password !== undefined ? { password } : {}),
   });
-  redis.on('error', () => undefined); // reported below, once
+  let lastError: string | undefined;
+  redis.on('error', (e: Error) => (lastError = e.message)); // reported below, once
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(lastError ?? `no answer within ${timeoutMs} ms`)), timeoutMs);
+  });
   try {
-    await redis.connect();
-    await redis.ping();
+    await Promise.race([(async () => {
+      await redis.connect();
+      await redis.ping();
+    })(), timeout]);
   } catch (e) {
     redis.disconnect();
-    throw new CliError(
-      `cannot reach Redis at ${safeUrl(config.redis.url)}: ${(e as Error).message} — is redis-server running (REDIS_URL overrides the config)?`,
-    );
+    throw new CliError(redisProblem(config.redis.url, (e as Error).message));
+  } finally {
+    clearTimeout(timer);
   }
   return redis;
+}
+
+/** The one sentence for a Redis that does not answer (or refuses the password). */
+export function redisProblem(url: string, reason: string): string {
+  if (/WRONGPASS|NOAUTH|invalid password|invalid username-password/i.test(reason)) {
+    return `Redis at ${safeUrl(url)} refused the credentials (${reason.split('\n')[0]}) — check REDIS_PASSWORD / REDIS_PASSWORD_FILE`;
+  }
+  return `cannot reach Redis at ${safeUrl(url)}: ${reason.split('\n')[0]} — is redis-server running? Start it with \`redis-server\` (or \`docker compose up -d redis\`); REDIS_URL overrides the config`;
 }
 
 export function cliKeys(config: Config): Keys {

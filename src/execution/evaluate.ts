@@ -34,6 +34,8 @@ import { isIraAccount, type PreTradeContext, type PreTradeIntent } from '../vali
 export interface EvaluationContext {
   /** epoch ms (from the injected Clock) */
   readonly now: number;
+  /** `execution.maxSignalAgeMs` (0 or absent = no age limit) */
+  readonly maxSignalAgeMs?: number;
   readonly mode: Mode;
   readonly readOnly: boolean;
   /** IBKR_EXEC_LIVE_ACCOUNTS, parsed */

@@ -24,6 +24,7 @@ import type { AuditLog } from '../infra/audit.js';
 import type { StreamPublisher } from '../infra/streams.js';
 import type { TradingStateStore } from '../infra/trading-state.js';
 import type { Logger } from '../app/logger.js';
+import { expiryReason } from '../validation/gate-rules.js';
 
 /** One account's share of a signal job. */
 export interface AccountTask {
@@ -41,6 +42,8 @@ export interface ExecutionPolicy {
   readonly ackTimeoutMs: number;
   /** how long a task waits for the broker to become ready before failing (the job is retried) */
   readonly brokerWaitMs: number;
+  /** `execution.maxSignalAgeMs` (0 = no age limit) */
+  readonly maxSignalAgeMs: number;
 }
 
 export interface ExecutionDeps {
@@ -77,15 +80,33 @@ export class ExecutionService {
       const resumed = await this.resume(task, existing);
       if (resumed) return resumed;
     }
+    const expired = await this.denyIfExpired(task);
+    if (expired) return expired;
     const { decision, audited } = await this.decide(task);
     if (decision.kind === 'DENIED') {
       await audited;
+      // no price because the broker went away is an outage, not a verdict: the job runs again later
+      if (!this.d.broker.isReadyForOrders() && decision.reasons.some((r) => r.code === 'NO_PRICE')) {
+        throw new BrokerUnavailableError(`no price for ${task.signal.instrument.symbol} while IB is not ready; the signal is evaluated again once it is`);
+      }
       return result(decision, 'DENIED', decision.reasons);
     }
     return this.submit(task, decision, audited);
   }
 
   // -- DECIDE ---------------------------------------------------------------------------------------
+
+  /**
+   * SIGNAL_EXPIRED before any broker request: however long an outage delayed the job, a signal past its
+   * `expiresAt` or `execution.maxSignalAgeMs` is answered (and audited) without market data.
+   */
+  private async denyIfExpired(task: AccountTask): Promise<AccountResult | undefined> {
+    const why = expiryReason(task.signal, this.d.clock.now(), this.d.policy.maxSignalAgeMs);
+    if (!why) return undefined;
+    const { signal, target } = task;
+    await this.d.audit.append({ type: 'decision', account: target.account, signalId: signal.id, data: { jobId: task.jobId, decision: 'DENIED', quantity: 0, reasons: [why], notes: [], inputs: { now: this.d.clock.now(), createdAt: signal.createdAt, maxSignalAgeMs: this.d.policy.maxSignalAgeMs } } });
+    return { account: target.account, accountType: target.declaredType ?? 'UNKNOWN', decision: 'DENIED', quantity: 0, reasons: [why], notes: [] };
+  }
 
   /**
    * Loads the context and evaluates. The decision's audit append is started, not awaited: the caller
@@ -109,6 +130,7 @@ export class ExecutionService {
     const futuresInitialMargin = signal.instrument.secType === 'FUT' ? await this.futuresInitialMargin(task) : undefined;
     const decision = evaluateSignalForAccount(signal, {
       now: this.d.clock.now(),
+      maxSignalAgeMs: p.maxSignalAgeMs,
       mode: p.mode,
       readOnly: p.readOnly,
       liveAccounts: p.liveAccounts,
@@ -181,6 +203,12 @@ export class ExecutionService {
     const entry = legs[0];
     if (!entry) throw new Error(`approved decision for ${signal.id} has no legs`);
     await this.waitForBroker();
+    // the wait may have outlasted the signal: nothing is written or sent for an expired one
+    const late = await this.denyIfExpired(task);
+    if (late) {
+      await audited;
+      return late;
+    }
     const now = this.d.clock.now();
     for (const leg of legs) {
       const created = await this.d.outbox.createIntent({

@@ -20,6 +20,7 @@ import type { OrderEventType, StreamPublisher } from '../infra/streams.js';
 import type { Logger } from '../app/logger.js';
 import type { BrokerEvent, FillReport, OrderStatusUpdate } from './broker-port.js';
 import type { OwnOrderActivity } from './market-context.js';
+import type { DuplicateOrder } from './order-guards.js';
 
 /** The broker's first definite answer to a sent order. */
 export type Ack =
@@ -55,6 +56,11 @@ export interface OrderEventDeps {
   readonly onAccountActivity: (account: string, own?: OwnOrderActivity) => void;
   /** told about every fill newly published on the fills stream (the position ledger) */
   readonly onFillPublished?: (fill: FillReport) => void;
+  /**
+   * told about every status event of a second broker order for one of our orderRefs (see
+   * `DuplicateGuard`); such events are never applied to our record
+   */
+  readonly onDuplicate?: (d: DuplicateOrder) => Promise<void>;
 }
 
 const STREAM_EVENT: Readonly<Record<OrderState, OrderEventType | undefined>> = {
@@ -137,8 +143,13 @@ export class OrderEventProcessor {
    * or undefined when the order is not ours.
    */
   apply(ref: string, event: OrderEvent, fig: OrderFigures = {}, source = 'broker'): Promise<OutboxRecord | undefined> {
+    return this.serial(ref, () => this.applyNow(ref, event, fig, source));
+  }
+
+  /** Runs `fn` after everything already queued for `ref` (one at a time per orderRef, arrival order). */
+  private serial<T>(ref: string, fn: () => Promise<T>): Promise<T> {
     const prev = this.chains.get(ref) ?? Promise.resolve();
-    const next = prev.then(() => this.applyNow(ref, event, fig, source));
+    const next = prev.then(fn);
     const tail = next.then(
       () => undefined,
       () => undefined,
@@ -181,18 +192,45 @@ export class OrderEventProcessor {
     const ref = await this.refOf(u.orderRef, u.orderId);
     if (!ref) return;
     const event = orderEventFromBrokerStatus(u.status, u.filled, u.remaining);
-    if (!event) return;
-    if (ACCEPTING.includes(event)) this.resolveAck(ref, { kind: 'accepted', orderId: u.orderId, ...(u.permId ? { permId: u.permId } : {}), state: 'ACCEPTED' });
-    if (event === 'CANCELLED' || event === 'REJECTED') {
-      const w = this.lastWarning.get(u.orderId);
-      this.resolveAck(ref, { kind: 'rejected', orderId: u.orderId, ...(w ? { code: w.code } : {}), message: w?.message ?? `the broker reports the order ${u.status}` });
-    }
-    await this.apply(ref, event, {
-      orderId: u.orderId,
-      ...(u.permId ? { permId: u.permId } : {}),
-      filled: u.filled,
-      ...(u.avgFillPrice && u.filled > 0 ? { avgFillPrice: u.avgFillPrice } : {}),
+    // serialized with every other event of this orderRef, so a second booking is judged against our
+    // record as the earlier events left it (its fills included)
+    await this.serial(ref, async () => {
+      if (await this.divertDuplicate(ref, u)) return;
+      if (!event) return;
+      if (ACCEPTING.includes(event)) this.resolveAck(ref, { kind: 'accepted', orderId: u.orderId, ...(u.permId ? { permId: u.permId } : {}), state: 'ACCEPTED' });
+      if (event === 'CANCELLED' || event === 'REJECTED') {
+        const w = this.lastWarning.get(u.orderId);
+        this.resolveAck(ref, { kind: 'rejected', orderId: u.orderId, ...(w ? { code: w.code } : {}), message: w?.message ?? `the broker reports the order ${u.status}` });
+      }
+      await this.applyNow(ref, event, {
+        orderId: u.orderId,
+        ...(u.permId ? { permId: u.permId } : {}),
+        filled: u.filled,
+        ...(u.avgFillPrice && u.filled > 0 ? { avgFillPrice: u.avgFillPrice } : {}),
+      }, 'broker');
     });
+  }
+
+  /**
+   * One ref, one order: a status of a broker order other than the one our record names (another permId,
+   * or another order id before the permId is known) goes to the duplicate guard, never to our record.
+   */
+  private async divertDuplicate(ref: string, u: OrderStatusUpdate): Promise<boolean> {
+    if (!this.deps.onDuplicate) return false;
+    await this.sending.get(ref)?.promise;
+    const rec = await this.deps.outbox.get(ref);
+    if (!rec || rec.orderId === undefined) return false;
+    const other = u.permId !== undefined && rec.permId !== undefined ? u.permId !== rec.permId : u.orderId !== rec.orderId;
+    if (!other) return false;
+    await this.deps.onDuplicate({
+      orderRef: ref,
+      account: rec.account,
+      signalId: rec.signalId,
+      keep: { orderId: rec.orderId, ...(rec.permId !== undefined ? { permId: rec.permId } : {}), filled: rec.filled },
+      extra: { orderId: u.orderId, ...(u.permId !== undefined ? { permId: u.permId } : {}), status: u.status, filled: u.filled },
+      source: 'live',
+    });
+    return true;
   }
 
   private async onRejected(orderId: number, orderRef: string | undefined, code: number, message: string): Promise<void> {

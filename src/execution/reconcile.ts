@@ -80,7 +80,13 @@ export type ReconcileAction =
   | { readonly type: 'PUBLISH_FILL'; readonly fill: FillReport; readonly correctionOf?: string }
   /** broker position ≠ expected: set the account REDUCE_ONLY and accept the broker's figure as the new baseline */
   | { readonly type: 'POSITION_DRIFT'; readonly account: string; readonly symbol: string; readonly secType: SecType; readonly conId?: number; readonly expected: number; readonly actual: number }
-  /** something that must not happen (two broker orders for one orderRef, contradicting final states, a working order gone) */
+  /**
+   * a second broker order for one of our orderRefs (another permId): the shell cancels it when live
+   * (keeping `keep`, the order our record names), audits it and sets the account REDUCE_ONLY; when both
+   * traded it raises an alert
+   */
+  | { readonly type: 'DUPLICATE'; readonly key: string; readonly orderRef: string; readonly account: string; readonly signalId?: string; readonly keep: { readonly orderId?: number; readonly permId?: number; readonly filled: number }; readonly extra: { readonly orderId: number; readonly permId?: number; readonly status: OrderReport['status']; readonly filled: number } }
+  /** something that must not happen (contradicting final states, a working order gone) */
   | { readonly type: 'CONFLICT'; readonly key: string; readonly account: string; readonly orderRef?: string; readonly message: string };
 
 const RANK: Readonly<Record<OrderState, number>> = {
@@ -154,11 +160,36 @@ function isAdvance(from: OrderState, to: OrderState): boolean | 'conflict' {
   return RANK[to] >= RANK[from];
 }
 
-function duplicateConflict(o: LocalOrder, reports: OrderReport[]): ReconcileAction | undefined {
-  const perms = new Set(reports.map((r) => r.permId ?? `id${r.orderId}`));
-  if (perms.size <= 1) return undefined;
-  const message = `orderRef ${o.orderRef} matches ${perms.size} different broker orders (${[...perms].join(', ')}): a duplicate reached the broker`;
-  return { type: 'CONFLICT', key: `duplicate:${o.orderRef}`, account: o.account, orderRef: o.orderRef, message };
+const bookingOf = (r: { permId?: number; orderId: number }): string => (r.permId !== undefined ? `p${r.permId}` : `id${r.orderId}`);
+
+/**
+ * Splits the broker reports of one orderRef into the booking our record names (its permId, else its
+ * order id, else the first booked: the lowest permId) and the others (one report each, the most final).
+ */
+function splitBookings(o: LocalOrder, reports: readonly OrderReport[]): { keep: string | undefined; others: OrderReport[] } {
+  const bookings = [...new Set(reports.map(bookingOf))];
+  if (bookings.length <= 1) return { keep: bookings[0], others: [] };
+  const byPerm = o.permId !== undefined ? `p${o.permId}` : undefined;
+  const byId = o.orderId !== undefined ? reports.find((r) => r.orderId === o.orderId) : undefined;
+  const first = [...reports].sort((x, y) => (x.permId ?? Infinity) - (y.permId ?? Infinity))[0]!;
+  const keepKey = byPerm !== undefined && bookings.includes(byPerm) ? byPerm : bookingOf(byId ?? first);
+  const others = bookings.filter((b) => b !== keepKey).map((b) => [...reports.filter((r) => bookingOf(r) === b)].sort((x, y) => rankOf(y) - rankOf(x))[0]!);
+  return { keep: keepKey, others };
+}
+
+function duplicateActions(local: readonly LocalOrder[], b: BrokerView): ReconcileAction[] {
+  return local.flatMap((o) => {
+    const { others } = splitBookings(o, reportsFor(o, b));
+    return others.map((r): ReconcileAction => ({
+      type: 'DUPLICATE',
+      key: `duplicate:${o.orderRef}:${bookingOf(r)}:${r.status}:${r.filled > 0}`,
+      orderRef: o.orderRef,
+      account: o.account,
+      ...(o.signalId !== undefined ? { signalId: o.signalId } : {}),
+      keep: { ...(o.orderId !== undefined ? { orderId: o.orderId } : {}), ...(o.permId !== undefined ? { permId: o.permId } : {}), filled: o.filled ?? 0 },
+      extra: { orderId: r.orderId, ...(r.permId !== undefined ? { permId: r.permId } : {}), status: r.status, filled: r.filled },
+    }));
+  });
 }
 
 function absentAction(o: LocalOrder, opts: ReconcileOptions): ReconcileAction | undefined {
@@ -176,10 +207,14 @@ function absentAction(o: LocalOrder, opts: ReconcileOptions): ReconcileAction | 
 
 /** The action (if any) for one local order. */
 function orderAction(o: LocalOrder, b: BrokerView, opts: ReconcileOptions): ReconcileAction | undefined {
-  const reports = reportsFor(o, b);
-  const dup = duplicateConflict(o, reports);
-  if (dup) return dup;
-  const f = brokerFigures(o, reports, execsFor(o, b));
+  // a second booking of this orderRef is a DUPLICATE of its own (duplicateActions); our record follows the first
+  const all = reportsFor(o, b);
+  const { keep, others } = splitBookings(o, all);
+  const reports = others.length === 0 ? all : all.filter((r) => bookingOf(r) === keep);
+  const otherIds = new Set(others.map((r) => r.orderId));
+  const otherPerms = new Set(others.flatMap((r) => (r.permId === undefined ? [] : [r.permId])));
+  const execs = execsFor(o, b).filter((e) => !(e.permId !== undefined ? otherPerms.has(e.permId) : otherIds.has(e.orderId)));
+  const f = brokerFigures(o, reports, execs);
   if (!f) return absentAction(o, opts);
   const advance = isAdvance(o.state, f.state);
   if (advance === 'conflict') {
@@ -264,7 +299,7 @@ function driftActions(b: BrokerView, opts: ReconcileOptions): ReconcileAction[] 
 
 /**
  * Compares local records with the broker and returns what to do, in this order: per-order actions
- * (ADOPT, RESOLVE, MARK_ABSENT, CONFLICT), UNTRACKED orders, PUBLISH_FILL, POSITION_DRIFT.
+ * (ADOPT, RESOLVE, MARK_ABSENT, CONFLICT), DUPLICATE bookings, UNTRACKED orders, PUBLISH_FILL, POSITION_DRIFT.
  * Pitfall: pass `connectivityClear: true` only after a full open+completed+executions cycle with no
  * disconnect or 1100/2110 in between; otherwise nothing is ever called absent.
  */
@@ -274,8 +309,8 @@ export function reconcile(local: readonly LocalOrder[], broker: BrokerView, opts
     const a = orderAction(o, broker, opts);
     return a ? [a] : [];
   });
-  return [...perOrder, ...untrackedActions(local, broker), ...fillActions(local, broker), ...driftActions(broker, opts)].filter(
-    (a) => a.type !== 'CONFLICT' || !known.has(a.key),
+  return [...perOrder, ...duplicateActions(local, broker), ...untrackedActions(local, broker), ...fillActions(local, broker), ...driftActions(broker, opts)].filter(
+    (a) => (a.type !== 'CONFLICT' && a.type !== 'DUPLICATE') || !known.has(a.key),
   );
 }
 
@@ -307,7 +342,7 @@ export function applyReconcileActions(s: ReconcileState, actions: readonly Recon
   let expected = [...s.expectedPositions];
   for (const a of actions) {
     if (a.type === 'PUBLISH_FILL') execIds.add(a.fill.execId);
-    if (a.type === 'CONFLICT') conflicts.add(a.key);
+    if (a.type === 'CONFLICT' || a.type === 'DUPLICATE') conflicts.add(a.key);
     if (a.type === 'UNTRACKED') {
       const r = a.report;
       local = [...local, { orderRef: a.orderRef, account: a.account, state: a.state, quantity: r.quantity, filled: r.filled, orderId: r.orderId, ...(r.permId !== undefined && { permId: r.permId }) }];
@@ -318,4 +353,52 @@ export function applyReconcileActions(s: ReconcileState, actions: readonly Recon
     }
   }
   return { local, knownExecIds: execIds, expectedPositions: expected, knownConflicts: conflicts };
+}
+
+// -- ORPHAN INTENTS ----------------------------------------------------------------------------------
+
+/** An INTENT record as the orphan check sees it (the shell looks its job up first). */
+export interface IntentView {
+  readonly orderRef: string;
+  readonly account: string;
+  /** epoch ms the intent was written */
+  readonly createdAt: number;
+  /** its BullMQ job no longer exists or has finished: nothing will ever send or settle this intent */
+  readonly jobGone: boolean;
+}
+
+export interface OrphanOptions {
+  readonly now: number;
+  /** the pass that produced `broker` saw no disconnect / 1100 (else nothing is judged) */
+  readonly connectivityClear: boolean;
+  /** when the broker queries of that pass started: a younger intent may be missing from them */
+  readonly snapshotFrom: number;
+  /** an intent older than this with no broker trace is settled even if its job still exists */
+  readonly orphanAfterMs: number;
+}
+
+/** Why one INTENT is settled as never sent. */
+export interface OrphanIntent {
+  readonly orderRef: string;
+  readonly account: string;
+  readonly why: string;
+}
+
+/**
+ * INTENT records that provably never reached the broker and that nothing will settle: no open or
+ * completed order and no execution carries their orderRef after a clear pass, and either their job is
+ * gone or they are older than `orphanAfterMs`. Pure. The shell settles each as never sent (audited; the
+ * record is removed, which releases its reservation).
+ */
+export function orphanIntents(intents: readonly IntentView[], b: Pick<BrokerView, 'open' | 'completed' | 'executions'>, o: OrphanOptions): OrphanIntent[] {
+  if (!o.connectivityClear) return [];
+  const traced = new Set([...b.open, ...b.completed, ...b.executions].map((r) => r.orderRef).filter((r): r is string => Boolean(r)));
+  return intents.flatMap((i): OrphanIntent[] => {
+    if (traced.has(i.orderRef) || i.createdAt >= o.snapshotFrom) return [];
+    if (i.jobGone) return [{ orderRef: i.orderRef, account: i.account, why: 'its job no longer exists or has finished, and the broker has no trace of it' }];
+    if (o.now - i.createdAt >= o.orphanAfterMs) {
+      return [{ orderRef: i.orderRef, account: i.account, why: `written ${Math.round((o.now - i.createdAt) / 1000)} s ago (bound ${Math.round(o.orphanAfterMs / 1000)} s) and the broker has no trace of it` }];
+    }
+    return [];
+  });
 }

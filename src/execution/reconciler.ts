@@ -19,6 +19,8 @@ import type { Logger } from '../app/logger.js';
 import type { BrokerPort, FillReport, OrderReport } from './broker-port.js';
 import type { OrderEventProcessor } from './order-events.js';
 import { reconcile, type ExpectedPosition, type LocalOrder, type ReconcileAction } from './reconcile.js';
+import { settleOrphanIntents } from './settle-orphans.js';
+import type { DuplicateOrder } from './order-guards.js';
 
 export interface ReconcilerDeps {
   readonly broker: BrokerPort;
@@ -35,6 +37,14 @@ export interface ReconcilerDeps {
   readonly inflightThresholdMs: number;
   /** the accounts whose positions are checked against the ledger (the declared ones) */
   readonly accounts: readonly string[];
+  /** whether a signal job still exists and may run (orphan INTENTs); without it only the age bound applies */
+  readonly jobIsLive?: (jobId: string) => Promise<boolean>;
+  /** an INTENT older than this with no broker trace after a clear pass is settled as never sent (default 5 min) */
+  readonly orphanIntentMs?: number;
+  /** cancels and reports a second broker order for one orderRef (`DuplicateGuard`); without it: REDUCE_ONLY only */
+  readonly duplicates?: { onDuplicate(d: DuplicateOrder): Promise<void> };
+  /** told after every clear periodic pass which orders are still UNRESOLVED (`UnresolvedWatch`) */
+  readonly unresolved?: { afterPass(orders: readonly { orderRef: string; account: string; signalId: string; orderId?: number }[]): Promise<void> };
 }
 
 export interface BrokerSnapshot {
@@ -102,7 +112,14 @@ export class Reconciler {
       const completedOrders = await this.d.broker.completedOrders();
       const executions = await this.d.broker.executions();
       const clear = this.d.broker.isReadyForOrders() && this.lastDisruptionAt < startedAt;
-      await this.apply({ openOrders, completedOrders, executions }, clear, why, startedAt);
+      const snap = { openOrders, completedOrders, executions };
+      await this.apply(snap, clear, why, startedAt);
+      if (clear) {
+        await this.settleOrphans(snap, startedAt);
+        // a cycle is a periodic pass: the in-flight monitor's passes come every second while an order is
+        // young and may still be settled as absent once its grace is over
+        if (why === 'periodic') await this.countUnresolved();
+      }
       return { connectivityClear: clear };
     });
   }
@@ -139,7 +156,10 @@ export class Reconciler {
     if (!connectivityClear) return;
     await this.serialize(async () => {
       const inflight = await this.d.outbox.listByState(['INTENT', 'SUBMITTED', 'UNRESOLVED']);
-      if (inflight.length > 0) return; // not a quiet moment: compare next time
+      // only the instruments with an order in flight are skipped (their fills may race the snapshot);
+      // the baseline itself needs a quiet moment
+      const busy = new Set(inflight.map((r) => ledgerKey(r.account, r.secType, r.symbol)));
+      if (!this.ledger && inflight.length > 0) return;
       const positions = await this.d.broker.positions();
       if (!this.ledger) {
         // a zero placeholder per account makes accounts without positions part of the comparison
@@ -152,6 +172,7 @@ export class Reconciler {
       for (const a of actions) {
         if (a.type !== 'POSITION_DRIFT') continue;
         const key = ledgerKey(a.account, a.secType, a.symbol);
+        if (busy.has(key)) continue;
         const figures = `${a.expected}/${a.actual}`;
         if (this.suspects.get(key) === figures) {
           await this.applyAction(a, undefined);
@@ -160,6 +181,25 @@ export class Reconciler {
       }
       this.suspects = seen;
     });
+  }
+
+  /** Orphan INTENTs after a clear pass (see settle-orphans.ts). */
+  private async settleOrphans(snap: BrokerSnapshot, startedAt: number): Promise<void> {
+    const intents = await this.d.outbox.listByState(['INTENT']);
+    await settleOrphanIntents(
+      { outbox: this.d.outbox, audit: this.d.audit, logger: this.d.logger, orphanAfterMs: this.d.orphanIntentMs ?? 300_000, isSending: (r) => this.d.events.isSending(r), ...(this.d.jobIsLive ? { jobIsLive: this.d.jobIsLive } : {}) },
+      intents,
+      snap,
+      startedAt,
+      this.d.clock.now(),
+    );
+  }
+
+  /** Stuck UNRESOLVED orders escalate after `execution.maxUnresolvedCycles` clear passes (order-guards.ts). */
+  private async countUnresolved(): Promise<void> {
+    if (!this.d.unresolved) return;
+    const still = await this.d.outbox.listByState(['UNRESOLVED']);
+    await this.d.unresolved.afterPass(still.map((r) => ({ orderRef: r.orderRef, account: r.account, signalId: r.signalId, ...(r.orderId !== undefined ? { orderId: r.orderId } : {}) })));
   }
 
   private async checkInflight(): Promise<void> {
@@ -244,6 +284,19 @@ export class Reconciler {
         this.d.logger.warn({ orderRef: a.orderRef, account: a.account }, 'the broker holds an order of ours we have no record of');
         await this.d.audit.append({ type: 'reconciliation.untracked', account: a.account, orderRef: a.orderRef, data: { state: a.state, orderId: a.report.orderId, permId: a.report.permId ?? null } });
         return;
+      case 'DUPLICATE': {
+        // a live duplicate is offered to the guard on every pass until it is done (a refused cancel is retried)
+        if (!['CANCELLED', 'FILLED', 'INACTIVE'].includes(a.extra.status)) this.knownConflicts.delete(a.key);
+        else this.knownConflicts.add(a.key);
+        if (this.d.duplicates) {
+          await this.d.duplicates.onDuplicate({ orderRef: a.orderRef, account: a.account, ...(a.signalId ?? signalId ? { signalId: a.signalId ?? signalId } : {}), keep: a.keep, extra: a.extra, source: 'reconcile' });
+          return;
+        }
+        const previous = await this.d.tradingState.setAccount(a.account, 'REDUCE_ONLY');
+        this.d.logger.error({ action: a }, 'reconciliation found two broker orders for one orderRef; account set to REDUCE_ONLY');
+        await this.d.audit.append({ type: 'trading-state', account: a.account, data: { previous, current: 'REDUCE_ONLY', cause: a } });
+        return;
+      }
       case 'POSITION_DRIFT':
       case 'CONFLICT': {
         this.knownConflicts.add(a.type === 'CONFLICT' ? a.key : `drift:${a.account}:${a.symbol}`);

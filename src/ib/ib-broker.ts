@@ -116,6 +116,14 @@ export class IbBroker implements BrokerPort {
     }
   }
 
+  /**
+   * Start the session without waiting for it (the daemon waits on `connection$` itself, forever); the
+   * reconnect loop keeps trying with backoff. Idempotent.
+   */
+  start(): void {
+    this.conn.start();
+  }
+
   disconnect(): Promise<void> {
     return this.conn.stop();
   }

@@ -294,7 +294,9 @@ export class IbConnection {
     const changed = t.state.status !== this.state.status;
     this.state = t.state;
     if (changed) {
-      this.log.info({ state: t.state.status.state, reason: t.state.status.reason, code: t.state.status.code }, 'IB: connection');
+      // a reconnect loop (attempt > 1) alternates DISCONNECTED/CONNECTING each try: only the first try is logged at info
+      const level = this.attempt > 1 ? 'debug' : 'info';
+      this.log[level]({ state: t.state.status.state, reason: t.state.status.reason, code: t.state.status.code }, 'IB: connection');
       this.status$.next(t.state.status);
     }
     for (const a of t.actions) this.perform(a);
@@ -315,7 +317,7 @@ export class IbConnection {
     if (this.o.reconnect === false) return;
     const delay = a.slow ? (this.o.slowRetryMs ?? 60_000) : backoffDelay(this.attempt, this.o.backoff, this.o.random);
     this.attempt += 1;
-    this.log.info({ delayMs: delay, attempt: this.attempt }, 'IB: reconnect scheduled');
+    this.log[this.attempt > 1 ? 'debug' : 'info']({ delayMs: delay, attempt: this.attempt }, 'IB: reconnect scheduled');
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;

@@ -88,11 +88,14 @@ export class IbOrders {
 
   /** Learn orderId ↔ orderRef / account / permId from an IB echo. */
   learn(orderId: number, orderRef?: string, account?: string, permId?: number): void {
-    if (!(orderId > 0)) return;
+    if (orderId === 0) return;
+    // a negative id is one IB numbered itself (e.g. a second booking of one of ours): known by its own
+    // id and permId, never the id of its orderRef, never an id we could allocate
+    const ours = orderId > 0;
     const k = this.known.get(orderId) ?? {};
     if (orderRef) {
       k.orderRef = orderRef;
-      this.idByRef.set(orderRef, orderId);
+      if (ours || !this.idByRef.has(orderRef)) this.idByRef.set(orderRef, orderId);
     }
     if (account) k.account = account;
     if (permId) {
@@ -101,7 +104,7 @@ export class IbOrders {
     }
     this.known.set(orderId, k);
     this.trimKnown();
-    this.ids.observeUsedId(orderId);
+    if (ours) this.ids.observeUsedId(orderId);
   }
 
   /**
@@ -140,14 +143,18 @@ export class IbOrders {
     });
   }
 
-  /** Cancel one order (resolves when the cancel was handed to the socket). */
+  /**
+   * Cancel one order (resolves when the cancel was handed to the socket). Needs an order-ready session:
+   * never while connectivity is lost (1100), when a cancel or modify can leave IB with two orders for
+   * one orderRef (NautilusTrader#4564); rejects with `BrokerUnavailableError` then.
+   */
   cancelOrder(orderId: number): Promise<void> {
-    return this.conn.send('order', (api) => api.cancelOrder(orderId));
+    return this.conn.send('order', (api) => api.cancelOrder(orderId), { requireReady: true });
   }
 
-  /** Global cancel: every open order of the account(s), including ones placed in TWS. */
+  /** Global cancel: every open order of the account(s), including ones placed in TWS. Not during 1100. */
   cancelAll(): Promise<void> {
-    return this.conn.send('order', (api) => api.reqGlobalCancel());
+    return this.conn.send('order', (api) => api.reqGlobalCancel(), { requireReady: true });
   }
 
   /**

@@ -5,12 +5,12 @@
  */
 import type { JobsOptions, Queue } from 'bullmq';
 
-/** Completed jobs (and so the enqueue-side dedupe window) are kept a week; failed ones a month. */
+/**
+ * Completed jobs (and so the enqueue-side dedupe window) are kept a week; failed ones a month. No
+ * `attempts` / `backoff`: retries are the daemon's (an outage moves a job back to delayed without using
+ * an attempt), so BullMQ's default of one attempt is right; only an invalid payload fails.
+ */
 export const SIGNAL_JOB_OPTIONS: JobsOptions = {
-  // Retries only ever follow failures that happened before anything was sent (broker or Redis
-  // unavailable); a job that sent an order settles with an outcome, UNRESOLVED at worst.
-  attempts: 12,
-  backoff: { type: 'exponential', delay: 1_000 },
   removeOnComplete: { age: 7 * 24 * 3600 },
   removeOnFail: { age: 30 * 24 * 3600 },
 };

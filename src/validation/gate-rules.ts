@@ -4,7 +4,7 @@
  */
 import type { Rule } from './rule.js';
 import { describeOrder, isBrokerIra, reason } from './rule.js';
-import { isIraType } from '../domain/types.js';
+import { isIraType, type Reason, type Signal } from '../domain/types.js';
 
 /**
  * READ_ONLY: `readOnly: true`; live mode and the account is not in IBKR_EXEC_LIVE_ACCOUNTS; or paper mode
@@ -66,10 +66,23 @@ export const reduceOnly: Rule = (i, ctx) => {
   );
 };
 
-/** SIGNAL_EXPIRED: handled after `expiresAt`. */
-export const notExpired: Rule = (i, ctx) => {
-  const exp = i.signal.expiresAt;
-  if (exp === undefined || ctx.now <= exp) return null;
-  const late = Math.round((ctx.now - exp) / 1000);
-  return reason('SIGNAL_EXPIRED', `signal ${i.signal.id} expired at ${new Date(exp).toISOString()} and was handled ${late} s later`);
-};
+/**
+ * Why a signal handled at `now` is too old, or null: after its `expiresAt`, or (with `maxAgeMs` > 0) more
+ * than `maxAgeMs` after its `createdAt` (`execution.maxSignalAgeMs`; 0 = no age limit). Pure; the shell
+ * also calls it before any broker request, so an expired signal needs no market data to be answered.
+ */
+export function expiryReason(signal: Signal, now: number, maxAgeMs: number): Reason | null {
+  const exp = signal.expiresAt;
+  if (exp !== undefined && now > exp) {
+    const late = Math.round((now - exp) / 1000);
+    return reason('SIGNAL_EXPIRED', `signal ${signal.id} expired at ${new Date(exp).toISOString()} and was handled ${late} s later`);
+  }
+  if (maxAgeMs > 0 && now - signal.createdAt > maxAgeMs) {
+    const age = Math.round((now - signal.createdAt) / 1000);
+    return reason('SIGNAL_EXPIRED', `signal ${signal.id} was created at ${new Date(signal.createdAt).toISOString()} and is ${age} s old when handled, more than execution.maxSignalAgeMs (${maxAgeMs} ms)`);
+  }
+  return null;
+}
+
+/** SIGNAL_EXPIRED: handled after `expiresAt`, or older than `execution.maxSignalAgeMs` (see `expiryReason`). */
+export const notExpired: Rule = (i, ctx) => expiryReason(i.signal, ctx.now, ctx.maxSignalAgeMs ?? 0);

@@ -41,6 +41,8 @@ export interface PreTradeIntent {
 export interface PreTradeContext {
   /** epoch ms */
   readonly now: number;
+  /** `execution.maxSignalAgeMs`: a signal older than this (from `createdAt`) is SIGNAL_EXPIRED; 0 or absent = no limit */
+  readonly maxSignalAgeMs?: number;
   readonly mode: Mode;
   readonly readOnly: boolean;
   /** account ids from IBKR_EXEC_LIVE_ACCOUNTS (used in live mode only) */

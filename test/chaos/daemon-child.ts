@@ -17,6 +17,10 @@ export interface DaemonChildSettings {
   readonly stalledIntervalMs: number;
   readonly logLevel: string;
   readonly ibBackoff: { readonly initialMs: number; readonly maxMs: number };
+  /** the daemon's own retry pacing of jobs that met an outage (a short clock for the suite) */
+  readonly retryBackoff?: { readonly initialMs: number; readonly maxMs: number };
+  readonly brokerWaitMs?: number;
+  readonly orphanIntentMs?: number;
 }
 
 async function main(): Promise<void> {
@@ -34,6 +38,9 @@ async function main(): Promise<void> {
     lockDurationMs: settings.lockDurationMs,
     stalledIntervalMs: settings.stalledIntervalMs,
     ibBackoff: settings.ibBackoff,
+    ...(settings.retryBackoff ? { retryBackoff: settings.retryBackoff } : {}),
+    ...(settings.brokerWaitMs !== undefined ? { brokerWaitMs: settings.brokerWaitMs } : {}),
+    ...(settings.orphanIntentMs !== undefined ? { orphanIntentMs: settings.orphanIntentMs } : {}),
   });
   process.send?.({ ready: true, pid: process.pid });
   process.once('SIGTERM', () => {

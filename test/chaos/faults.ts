@@ -10,6 +10,10 @@ import { BASE_PRICES, type PlannedFault } from './scenario.js';
 
 /** What the injector acts on. */
 export interface FaultTargets {
+  /** writes an INTENT for `signalId` × `account` whose job does not exist; returns its orderRef */
+  readonly orphan?: (signalId: string, account: string, symbol: string) => Promise<string>;
+  /** the run id (orphan signal ids) */
+  readonly runId?: string;
   readonly daemon: DaemonProcess;
   readonly redisProc: RedisProcess;
   /** a connection to the private Redis (duplicated for blocking reads) */
@@ -58,6 +62,19 @@ export function faultInjector(t: FaultTargets): (f: PlannedFault) => Promise<voi
         return;
       case 'price-move':
         await t.admin('/price', { symbol: f.symbol, price: priceOf(f.symbol ?? '', f.n) });
+        return;
+      case 'gateway-down':
+        // the socket goes, and once back IB reports its own connectivity lost for `n` ms: jobs in flight
+        // outlast the daemon's broker wait and go back to delayed (a producer with one attempt lost them)
+        await simFault({ action: 'disconnect' });
+        await simFault({ action: 'connectivity-lost', ms: f.n });
+        await sleep(f.n);
+        return;
+      case 'duplicate-next':
+        await simFault({ action: 'duplicate-next' });
+        return;
+      case 'orphan-intent':
+        await t.orphan?.(`c${t.runId ?? ''}-orphan${f.n}`, 'DU1000002', f.symbol ?? 'AAPL');
         return;
     }
   };

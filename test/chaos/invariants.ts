@@ -39,6 +39,9 @@ export interface Verdict {
     results: Record<string, number>;
     orders: number;
     duplicates: number;
+    /** second bookings made by the broker (duplicate-next) and how many are still live */
+    rebooked: number;
+    duplicatesLive: number;
     lost: number;
     unresolved: number;
     fills: number;
@@ -56,7 +59,8 @@ export function checkInvariants(jobs: readonly JobView[], sim: SimState, fills: 
 
   // (signal, account) → decisions of every job of that signal
   const decisions = new Map<string, string[]>();
-  const simByRef = new Map(sim.orders.map((o) => [o.orderRef, o]));
+  // a negative order id is a second booking made by the broker (the duplicate-next fault), never ours
+  const simByRef = new Map(sim.orders.filter((o) => o.orderId > 0).map((o) => [o.orderRef, o]));
   const deadJobIds = new Set(deadLetter.map((e) => e.fields.jobId));
   const signals = new Set<string>();
   for (const j of jobs) {
@@ -89,7 +93,15 @@ export function checkInvariants(jobs: readonly JobView[], sim: SimState, fills: 
   // entry orders at the simulator by orderRef
   const expected = new Map<string, string>();
   for (const s of signals) for (const a of accounts) expected.set(orderRefFor(s, a, 'entry'), `${s}|${a}`);
-  const ours = sim.orders.filter((o) => o.orderRef.startsWith('ix1-'));
+  const ours = sim.orders.filter((o) => o.orderRef.startsWith('ix1-') && o.orderId > 0);
+  const rebooked = sim.orders.filter((o) => o.orderRef.startsWith('ix1-') && o.orderId <= 0);
+  let duplicatesLive = 0;
+  for (const o of rebooked) {
+    if (o.status === 'Submitted' || o.status === 'PreSubmitted' || o.status === 'PendingSubmit') {
+      duplicatesLive += 1;
+      v.push(`DUPLICATE LEFT LIVE: the broker's second booking ${o.orderId} of ${o.orderRef} is still ${o.status}`);
+    }
+  }
   const byRef = new Map<string, number>();
   for (const o of ours) {
     if (!expected.has(o.orderRef)) v.push(`order ${o.orderId} (${o.orderRef}) at the simulator maps to no planned (signal, account)`);
@@ -148,6 +160,8 @@ export function checkInvariants(jobs: readonly JobView[], sim: SimState, fills: 
       results,
       orders: ours.length,
       duplicates,
+      rebooked: rebooked.length,
+      duplicatesLive,
       lost,
       unresolved,
       fills: seen.size,
@@ -169,7 +183,9 @@ export function missingFills(sim: SimState, fills: readonly StreamEntry[]): stri
  */
 export function checkAuditTrail(audit: readonly StreamEntry[], fills: readonly StreamEntry[]): { violations: string[]; untracked: number; unauditedFills: number } {
   const violations: string[] = [];
-  for (const e of audit.filter((x) => x.fields.type === 'trading-state').slice(0, 5)) {
+  // a second broker booking of one orderRef rightly stops its account (REDUCE_ONLY); nothing else may
+  const expected = (e: StreamEntry): boolean => (JSON.parse(e.fields.data ?? '{}') as { cause?: { type?: string } }).cause?.type === 'DUPLICATE_ORDER';
+  for (const e of audit.filter((x) => x.fields.type === 'trading-state' && !expected(x)).slice(0, 5)) {
     violations.push(`audit seq ${e.fields.seq}: trading state of ${e.fields.account || 'all'} changed: ${(e.fields.data ?? '').slice(0, 300)}`);
   }
   const untracked = audit.filter((e) => e.fields.type === 'reconciliation.untracked');

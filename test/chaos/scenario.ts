@@ -95,7 +95,21 @@ function invalidPayload(r: () => number, id: string): Record<string, unknown> {
 }
 
 /** What the scheduler can do to the running system. */
-export type FaultKind = 'daemon-kill' | 'disconnect' | 'connectivity-lost' | 'drop-acks' | 'reject-next' | 'sim-restart' | 'redis-restart' | 'price-move';
+export type FaultKind =
+  | 'daemon-kill'
+  | 'disconnect'
+  | 'connectivity-lost'
+  | 'drop-acks'
+  | 'reject-next'
+  | 'sim-restart'
+  | 'redis-restart'
+  | 'price-move'
+  /** IB unreachable (socket dropped, then 1100) for longer than the daemon's broker wait and retry delays */
+  | 'gateway-down'
+  /** the simulator books the next order twice under one orderRef (late in the run: it stops that account) */
+  | 'duplicate-next'
+  /** an INTENT written for a job that does not exist (as after a crash before the send, job removed) */
+  | 'orphan-intent';
 
 /** One scheduled fault. */
 export interface PlannedFault {
@@ -114,6 +128,11 @@ export interface FaultCounts {
   readonly kills: number;
   readonly redisRestarts: number;
   readonly perSimFault: number;
+  /** gateway-down faults and how long each lasts (ms) */
+  readonly gatewayDowns?: number;
+  readonly gatewayDownMs?: number;
+  readonly duplicates?: number;
+  readonly orphans?: number;
 }
 
 /** The fault schedule, sorted by time; every kind at least `perSimFault` times, kills and Redis restarts as asked. */
@@ -133,5 +152,9 @@ export function planFaults(r: () => number, c: FaultCounts): PlannedFault[] {
     const symbol = pick(r, ['AAPL', 'MSFT', 'SPY']);
     out.push({ at: at(), kind: 'price-move', n: r() < 0.5 ? 0.985 : 1.015, symbol });
   }
+  for (let i = 0; i < (c.gatewayDowns ?? 0); i++) out.push({ at: at(), kind: 'gateway-down', n: c.gatewayDownMs ?? 6_000 });
+  for (let i = 0; i < (c.orphans ?? 0); i++) out.push({ at: at(), kind: 'orphan-intent', n: i, symbol: pick(r, ['AAPL', 'MSFT', 'SPY']) });
+  // a duplicate puts its account in REDUCE_ONLY for the rest of the run (an operator would resume it): late
+  for (let i = 0; i < (c.duplicates ?? 0); i++) out.push({ at: 0.8 + r() * 0.12, kind: 'duplicate-next', n: 0 });
   return out.sort((x, y) => x.at - y.at);
 }

@@ -131,9 +131,16 @@ describe('reconcile: absent', () => {
 });
 
 describe('reconcile: conflicts and untracked orders', () => {
-  it('flags two broker orders for one orderRef as a duplicate', () => {
-    const [a] = reconcile([aLocal()], aBroker({ open: [anOrderReport(), anOrderReport({ orderId: 8, permId: 9002 })] }), OPTS);
-    expect(a).toMatchObject({ type: 'CONFLICT', key: `duplicate:${REF}` });
+  it('two broker orders for one orderRef: our record follows the first booking, the second is a DUPLICATE to cancel', () => {
+    const actions = reconcile([aLocal()], aBroker({ open: [anOrderReport({ orderId: 8, permId: 9002 }), anOrderReport()] }), OPTS);
+    expect(actions[0]).toMatchObject({ type: 'ADOPT', orderId: 7, permId: 9001, to: 'ACCEPTED' });
+    expect(actions[1]).toMatchObject({ type: 'DUPLICATE', orderRef: REF, extra: { orderId: 8, permId: 9002, status: 'SUBMITTED' } });
+    // the kept one is the one our record names, even when it is not the first booked
+    const named = reconcile([aLocal({ orderId: 8, permId: 9002, state: 'ACCEPTED' })], aBroker({ open: [anOrderReport(), anOrderReport({ orderId: 8, permId: 9002 })] }), OPTS);
+    expect(named).toEqual([expect.objectContaining({ type: 'DUPLICATE', keep: { orderId: 8, permId: 9002, filled: 0 }, extra: expect.objectContaining({ permId: 9001 }) })]);
+    // reported once per state of the duplicate
+    const known = new Set(actions.filter((a) => a.type === 'DUPLICATE').map((a) => (a as { key: string }).key));
+    expect(reconcile([aLocal({ orderId: 7, permId: 9001, state: 'ACCEPTED' })], aBroker({ open: [anOrderReport({ orderId: 8, permId: 9002 }), anOrderReport()] }), { ...OPTS, knownConflicts: known })).toEqual([]);
   });
 
   it('flags contradicting final states', () => {

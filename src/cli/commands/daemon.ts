@@ -1,6 +1,6 @@
 /** `ibkr-exec daemon [--config F]`: the service. SIGTERM/SIGINT drain in-flight work and exit 0. */
 import type { Command } from 'commander';
-import { startDaemon } from '../../app/daemon.js';
+import { launchDaemon } from '../../app/daemon.js';
 import { createLogger } from '../../app/logger.js';
 import { redactConfig } from '../../config.js';
 import { cliConfig, globalOptions } from '../context.js';
@@ -14,18 +14,33 @@ export function registerDaemonCommand(program: Command): void {
       const config = cliConfig(cmd);
       const logger = createLogger({ level: globalOptions(cmd).verbose ? 'debug' : opts.logLevel });
       logger.info({ config: redactConfig(config) }, 'effective configuration');
-      const daemon = await startDaemon({ config, env: process.env, logger });
+      // the daemon waits for Redis and IB forever (start them in any order); SIGTERM works meanwhile too
+      const daemon = launchDaemon({ config, env: process.env, logger });
       await new Promise<void>((resolve) => {
-        const onSignal = (sig: string) => {
-          logger.info({ signal: sig }, 'shutting down');
-          daemon.stop().then(resolve, (err: unknown) => {
-            logger.error({ err }, 'shutdown failed');
-            process.exitCode = 1;
-            resolve();
-          });
+        let stopping = false;
+        const shutdown = (why: string, code: number) => {
+          if (stopping) return;
+          stopping = true;
+          logger.info({ why }, 'shutting down');
+          daemon.stop().then(
+            () => {
+              if (code !== 0) process.exitCode = code;
+              resolve();
+            },
+            (err: unknown) => {
+              logger.error({ err }, 'shutdown failed');
+              process.exitCode = 1;
+              resolve();
+            },
+          );
         };
-        process.once('SIGTERM', () => onSignal('SIGTERM'));
-        process.once('SIGINT', () => onSignal('SIGINT'));
+        process.once('SIGTERM', () => shutdown('SIGTERM', 0));
+        process.once('SIGINT', () => shutdown('SIGINT', 0));
+        // a start-up that failed for another reason than an outage (it waits for those) ends the process, so a
+        // supervisor (`restart: unless-stopped`) starts it again
+        void daemon.ready.then((ok) => {
+          if (!ok) shutdown('the daemon could not start', 1);
+        });
       });
     });
 }

@@ -1,7 +1,7 @@
 /** `ibkr-exec demo` (CONTRACT §6): simulator + daemon in one process, example signals, tables. */
 import type { Command } from 'commander';
 import { runDemo, startPrivateRedis, type DemoResult } from '../../app/demo.js';
-import { globalOptions } from '../context.js';
+import { cliRedis, globalOptions } from '../context.js';
 import { CliError, formatTable, printJson } from '../output.js';
 
 export function registerDemoCommand(program: Command): void {
@@ -19,6 +19,8 @@ export function registerDemoCommand(program: Command): void {
         redisUrl = privateRedis.url;
       }
       try {
+        // a REDIS_URL nobody answers is one sentence, not a hang
+        if (!privateRedis) (await cliRedis({ redis: { url: redisUrl } })).disconnect();
         const result = await runDemo(redisUrl);
         if (globalOptions(cmd).json) printJson(result);
         else process.stdout.write(render(result));

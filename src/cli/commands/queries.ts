@@ -195,6 +195,7 @@ export function registerQueryCommands(program: Command, deps: QueryCommandDeps =
     const clientId = o.clientId !== undefined ? Number(o.clientId) : config.ib.clientId + 1;
     if (!Number.isInteger(clientId) || clientId < 0) throw new CliError(`--client-id: expected a non-negative integer, received ${o.clientId}`, 2);
     const timeoutMs = o.timeout !== undefined ? Number(o.timeout) * 1000 : 10_000;
+    if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new CliError(`--timeout: expected a number of seconds above 0, received ${o.timeout}`, 2);
     const { host, port } = config.ib;
     let broker: Awaited<ReturnType<typeof connect>>;
     try {

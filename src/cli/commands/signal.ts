@@ -7,7 +7,7 @@ import { enqueueSignal, jobIdForSignal } from '../../ingest/enqueue.js';
 import { redisOptionsFor } from '../../infra/redis.js';
 import { redisPassword } from '../../config.js';
 import type { Outcome } from '../../domain/types.js';
-import { cliConfig, globalOptions } from '../context.js';
+import { CLI_REDIS_TIMEOUT_MS, cliConfig, cliRedis, globalOptions, redisProblem } from '../context.js';
 import { CliError, formatTable, printJson } from '../output.js';
 
 export function registerSignalCommand(program: Command): void {
@@ -22,14 +22,18 @@ export function registerSignalCommand(program: Command): void {
       const parsed = parseSignal(payload);
       if (!parsed.ok) throw new CliError(`invalid signal: ${formatFieldErrors(parsed.errors)}`, 2);
       const config = cliConfig(cmd);
+      const waitMs = Number(opts.timeout);
+      if (!Number.isFinite(waitMs) || waitMs <= 0) throw new CliError(`--timeout: expected milliseconds above 0, received ${opts.timeout}`, 2);
+      // one bounded PING first: BullMQ's own connection would wait for Redis forever
+      (await cliRedis(config, 'producer')).disconnect();
       const password = redisPassword(process.env);
       const connection = { url: config.redis.url, ...redisOptionsFor({ role: 'producer', ...(password ? { password } : {}) }) };
       const queue = new Queue(config.queue.name, { connection });
       queue.on('error', () => undefined);
       const events = opts.wait ? new QueueEvents(config.queue.name, { connection: { ...connection, enableOfflineQueue: true } }) : undefined;
       try {
-        await queue.waitUntilReady().catch((e: Error) => {
-          throw new CliError(`cannot reach Redis at ${config.redis.url}: ${e.message}`);
+        await withTimeout(queue.waitUntilReady(), CLI_REDIS_TIMEOUT_MS, 'no answer').catch((e: Error) => {
+          throw new CliError(redisProblem(config.redis.url, e.message));
         });
         const jobId = jobIdForSignal(parsed.signal.id);
         const existing = await queue.getJob(jobId);
@@ -43,8 +47,15 @@ export function registerSignalCommand(program: Command): void {
           else process.stdout.write(`enqueued signal ${parsed.signal.id} as job ${jobId} on queue ${config.queue.name}\n`);
           return;
         }
-        await events.waitUntilReady();
-        const outcome = (await job.waitUntilFinished(events, Number(opts.timeout))) as Outcome;
+        await withTimeout(events.waitUntilReady(), CLI_REDIS_TIMEOUT_MS, 'no answer').catch((e: Error) => {
+          throw new CliError(redisProblem(config.redis.url, e.message));
+        });
+        const outcome = (await job.waitUntilFinished(events, waitMs).catch((e: Error) => {
+          if (/timed out/i.test(e.message)) {
+            throw new CliError(`no outcome for signal ${parsed.signal.id} within ${waitMs} ms; it stays queued as job ${jobId} — is the daemon running (\`ibkr-exec daemon\`), and are Redis and TWS / IB Gateway up? (\`ibkr-exec status\` shows what it waits for)`);
+          }
+          throw new CliError(`signal ${parsed.signal.id} failed: ${e.message}`);
+        })) as Outcome;
         if (json) printJson(outcome);
         else process.stdout.write(formatOutcome(outcome) + '\n');
       } finally {
@@ -52,6 +63,12 @@ export function registerSignalCommand(program: Command): void {
         await queue.close();
       }
     });
+}
+
+/** `p`, or a rejection with `what` after `ms`. */
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} within ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
 }
 
 function readPayload(file: string): Record<string, unknown> {

@@ -165,6 +165,11 @@ export class SimEngine {
     this.book.setRejectNext(code, message);
   }
 
+  /** Fault: the next order is also booked a second time under a new permId (CONTRACT §7 duplicate-next). */
+  duplicateNext(): void {
+    this.book.setDuplicateNext();
+  }
+
   /** Gateway restart (orders and executions kept); with `rollbackOrderIds` NEXT_VALID_ID drops back. */
   restart(rollbackOrderIds: boolean): void {
     this.book.restart(rollbackOrderIds);

@@ -2,7 +2,9 @@
  * Order intake as TWS does it: order ids per client (103 for a reused or lower id), modify by placing an
  * open order's id again, 200 for an unknown contract, 201 rejects (own checks and the reject-next fault),
  * what-if answers, held (transmit=false) orders, bracket transmission, cancel (202, 10147, 10148) and
- * global cancel. Faults: `dropAcks` (orders live but never acked) and `rejectNext`.
+ * global cancel. Faults: `dropAcks` (orders live but never acked), `rejectNext`, and `duplicateNext` (the
+ * next order is also booked a second time, as IB can after a modify during 1100: same client, account
+ * and orderRef, a new permId and a negative order id — IB's ids for orders the API did not number).
  */
 import { Decimal } from '../../domain/types.js';
 import type { WireContract, WireOrder } from '../wire/messages.js';
@@ -35,6 +37,8 @@ export class OrderBook {
   private nextPermId: number;
   private dropAcks = 0;
   private rejectNext: { code: number; message: string } | undefined;
+  private duplicateNext = false;
+  private nextDuplicateId = -1;
 
   constructor(private readonly ctx: EngineContext, private readonly firstOrderId: number, permIdBase: number) {
     this.nextGlobal = firstOrderId;
@@ -54,6 +58,11 @@ export class OrderBook {
   /** Fault: reject the next order with this code and text. */
   setRejectNext(code: number, message: string): void {
     this.rejectNext = { code, message };
+  }
+
+  /** Fault: book the next real order twice (the copy under a new permId and a negative order id). */
+  setDuplicateNext(): void {
+    this.duplicateNext = true;
   }
 
   /** Gateway restart: with `rollback`, NEXT_VALID_ID falls back to the fixture's first id. */
@@ -108,6 +117,20 @@ export class OrderBook {
     ack(this.ctx, o);
     if (w.transmit) this.transmit(o);
     this.afterChange(o);
+    if (this.duplicateNext) {
+      this.duplicateNext = false;
+      this.bookDuplicate(o);
+    }
+  }
+
+  /** The duplicate-next fault: a second live order with the same orderRef, acked like the first. */
+  private bookDuplicate(o: SimOrder): void {
+    const copy: SimOrder = { ...o, orderId: this.nextDuplicateId--, permId: this.nextPermId++, status: o.transmitted ? 'Submitted' : 'PreSubmitted',
+      filled: 0, filledValue: new Decimal(0), lastFillPrice: new Decimal(0), triggered: false, createdAt: this.ctx.now(), completedAt: undefined, completedStatus: '' };
+    this.ctx.orders.set(orderKey(copy.clientId, copy.orderId), copy);
+    ack(this.ctx, copy);
+    if (copy.transmitted) activate(this.ctx, copy);
+    this.afterChange(copy);
   }
 
   private create(clientId: number, orderId: number, ins: SimInstrument, contract: WireContract, w: WireOrder, p: ParsedOrder): SimOrder {
