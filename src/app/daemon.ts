@@ -28,6 +28,8 @@ import { IbBroker } from '../ib/ib-broker.js';
 import { isBrokerIra } from '../validation/rule.js';
 import { isIraType } from '../domain/types.js';
 import { ControlListener } from './control.js';
+import { StateGuard } from './state-guard.js';
+import { checkPersistence, prepareState } from './state-setup.js';
 import type { Logger } from './logger.js';
 
 export interface DaemonOptions {
@@ -48,6 +50,8 @@ export interface DaemonHandle {
   readonly broker: BrokerPort;
   readonly infra: Infra;
   readonly reconciler: Reconciler;
+  /** the Redis state check (tests wait on `guard.idle()`) */
+  readonly guard: StateGuard;
   /** drains in-flight work, then closes everything; idempotent */
   stop(): Promise<void>;
 }
@@ -68,11 +72,13 @@ export async function startDaemon(o: DaemonOptions): Promise<DaemonHandle> {
   const { config, logger } = o;
   const clock = o.clock ?? systemClock;
   const password = redisPassword(o.env);
-  const infra = createInfra(config, { clock, ...(password !== undefined ? { password } : {}) });
+  const state = prepareState(config, o.env, logger, clock);
+  const infra = createInfra(config, { clock, secrets: state.secrets, onAuditAppended: state.anchor.note, ...(password !== undefined ? { password } : {}) });
   // without a listener ioredis prints each failed reconnect to stderr as an "Unhandled error event";
   // the commands themselves still fail and are handled where they are issued
   infra.redis.on('error', (err: Error) => logger.warn({ reason: err.message }, 'Redis connection error'));
   for (const w of await checkRedisPolicy(infra.redis)) logger.warn(w);
+  await checkPersistence(infra.redis, config, logger);
 
   const liveAccounts = liveAccountsFromEnv(o.env);
   const readOnly = config.readOnly || (config.mode === 'live' && liveAccounts.length === 0);
@@ -93,6 +99,9 @@ export async function startDaemon(o: DaemonOptions): Promise<DaemonHandle> {
     queries: { quoteTimeoutMs: config.execution.quoteTimeoutMs },
     clock,
   });
+  // Redis state identity (state-guard.ts): checked before anything is appended or traded
+  const guard = new StateGuard({ infra, dir: state.dir, anchor: state.anchor, broker, accounts: config.accounts.map((a) => a.id), clock, logger, afterRebuild: () => reconciler.runNow('outbox rebuilt after a loss of Redis state') });
+  await guard.check('daemon start');
   const market = new MarketContext(broker, config.accounts, clock, { snapshotMaxAgeMs: 5_000 });
   const events = new OrderEventProcessor({
     ...infra,
@@ -122,6 +131,7 @@ export async function startDaemon(o: DaemonOptions): Promise<DaemonHandle> {
   );
 
   await broker.connect();
+  await guard.idle(); // a loss found at start: the outbox is rebuilt from the broker before any signal is read
   await checkAccounts(config, broker, infra, logger);
   await infra.audit.append({ type: 'daemon.start', data: { mode: config.mode, readOnly, clientId: config.ib.clientId, accounts: config.accounts.map((a) => a.id) } });
 
@@ -217,15 +227,22 @@ export async function startDaemon(o: DaemonOptions): Promise<DaemonHandle> {
     }),
   );
 
-  const control = new ControlListener(config, password, infra, broker, logger, readOnly);
+  const control = new ControlListener(config, password, infra, broker, logger, readOnly, state.secrets.controlKey, clock);
   control.start();
+  guard.start();
   // broker events that arrived while Redis was unreachable were only logged: reconcile once it is back
   let redisWasDown = false;
   infra.redis.on('error', () => (redisWasDown = true));
+  infra.redis.on('close', () => (redisWasDown = true));
   infra.redis.on('ready', () => {
     if (!redisWasDown) return;
     redisWasDown = false;
-    reconciler.runNow('Redis connection restored').catch((err: unknown) => logger.warn({ err }, 'reconciliation after the Redis outage failed'));
+    // the state check first: a Redis that came back empty halts trading before anything else runs
+    guard
+      .onRedisReady()
+      .catch((err: unknown) => logger.warn({ err }, 'checking the Redis state after the outage failed; the periodic check retries'))
+      .then(() => reconciler.runNow('Redis connection restored'))
+      .catch((err: unknown) => logger.warn({ err }, 'reconciliation after the Redis outage failed'));
   });
   reconciler.start({ inflightCheckMs: config.execution.inflightCheckMs, intervalMs: config.execution.reconcileIntervalMs });
   source.start();
@@ -242,14 +259,16 @@ export async function startDaemon(o: DaemonOptions): Promise<DaemonHandle> {
         await source.worker.close(true);
       }
       control.stop();
+      guard.stop();
       reconciler.stop();
       for (const s of subs) s.unsubscribe();
       await infra.audit.append({ type: 'daemon.stop', data: {} }).catch(() => undefined);
+      state.anchor.flush();
       await broker.disconnect();
       await infra.close();
     })());
 
-  return { broker, infra, reconciler, stop };
+  return { broker, infra, reconciler, guard, stop };
 }
 
 /** The outcome a different job with an already handled signal id gets: DUPLICATE everywhere. */
