@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadKeys } from '../infra/secrets.js';
 import { Queue, QueueEvents, type Job } from 'bullmq';
-import { parseConfig, type Config, type Env } from '../config.js';
+import { parseConfig, redisPassword, type Config, type Env } from '../config.js';
 import { DEFAULT_CONFIG_INPUT } from '../config.js';
 import type { Outcome } from '../domain/types.js';
 import { createRedis, redisOptionsFor } from '../infra/redis.js';
@@ -65,8 +65,9 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     ...o.config,
     stateDir: ownStateDir ?? o.config?.stateDir,
     ib: { ...DEFAULT_CONFIG_INPUT.ib, port: sim.port, ...((o.config?.ib as object | undefined) ?? {}) },
-    redis: { ...((o.config?.redis as object | undefined) ?? {}), url: o.redisUrl, prefix: `ibkr-${id}` },
-    queue: { name: `signals-${id}` },
+    // a prefix / queue name of the caller's is kept (an ACL test names them in advance); else unique ones
+    redis: { prefix: `ibkr-${id}`, ...((o.config?.redis as object | undefined) ?? {}), url: o.redisUrl },
+    queue: { name: `signals-${id}`, ...((o.config?.queue as object | undefined) ?? {}) },
   };
   const parsed = parseConfig(raw, {});
   if (!parsed.ok) {
@@ -75,7 +76,9 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   }
   const config = parsed.config;
   const keys = loadKeys({ env: o.env ?? {}, stateDir: config.stateDir, create: true });
-  const connection = { url: o.redisUrl, ...redisOptionsFor({ role: 'worker' }) };
+  const password = redisPassword(o.env ?? {});
+  const pw = password !== undefined ? { password } : {};
+  const connection = { url: o.redisUrl, ...redisOptionsFor({ role: 'worker', ...pw }) };
   const queue = new Queue(config.queue.name, { connection });
   const queueEvents = new QueueEvents(config.queue.name, { connection });
   await queueEvents.waitUntilReady();
@@ -106,7 +109,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       await stack.daemon?.stop();
       await queueEvents.close();
       await queue.obliterate({ force: true }).catch(() => undefined);
-      const cleaner = createRedis(o.redisUrl);
+      const cleaner = createRedis(o.redisUrl, pw);
       await deleteKeys(cleaner, `${config.redis.prefix}:*`).catch(() => undefined);
       cleaner.disconnect();
       await queue.close();

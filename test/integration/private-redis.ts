@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
+import { connect } from 'node:net';
 import { freePort } from '../../src/app/demo.js';
 
 export interface PrivateRedis {
@@ -54,19 +54,21 @@ export async function startPrivateRedis(o: { persistence: 'aof' | 'none'; aclFil
   };
 }
 
+/** Up = answers PING with PONG, or with NOAUTH when the default user is off (ACL); LOADING = not yet. */
 async function waitForPing(port: number): Promise<void> {
   for (let i = 0; i < 200; i++) {
-    const r = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
-    r.on('error', () => undefined);
-    try {
-      await r.connect();
-      const pong = await r.ping().catch((e: Error) => (/NOAUTH/.test(e.message) ? 'PONG' : 'no'));
-      if (pong === 'PONG') return;
-    } catch {
-      // not up yet
-    } finally {
-      r.disconnect();
-    }
+    const reply = await new Promise<string>((resolve) => {
+      const sock = connect({ port, host: '127.0.0.1' });
+      sock.setTimeout(1000, () => sock.destroy());
+      sock.once('error', () => resolve(''));
+      sock.once('close', () => resolve(''));
+      sock.once('data', (d) => {
+        resolve(d.toString());
+        sock.destroy();
+      });
+      sock.write('PING\r\n');
+    });
+    if (/^(\+PONG|-NOAUTH)/.test(reply)) return;
     await new Promise((res) => setTimeout(res, 50));
   }
   throw new Error(`redis-server on port ${port} did not answer PING`);
