@@ -78,7 +78,9 @@ export async function startDaemon(o: DaemonOptions): Promise<DaemonHandle> {
   // the commands themselves still fail and are handled where they are issued
   infra.redis.on('error', (err: Error) => logger.warn({ reason: err.message }, 'Redis connection error'));
   for (const w of await checkRedisPolicy(infra.redis)) logger.warn(w);
-  await checkPersistence(infra.redis, config, logger);
+  // a refusal to start must not leave the Redis connection holding the process open
+  const orClose = <T>(p: Promise<T>): Promise<T> => p.catch(async (e: unknown) => Promise.reject((await infra.close(), e)));
+  await orClose(checkPersistence(infra.redis, config, logger));
 
   const liveAccounts = liveAccountsFromEnv(o.env);
   const readOnly = config.readOnly || (config.mode === 'live' && liveAccounts.length === 0);
@@ -101,7 +103,7 @@ export async function startDaemon(o: DaemonOptions): Promise<DaemonHandle> {
   });
   // Redis state identity (state-guard.ts): checked before anything is appended or traded
   const guard = new StateGuard({ infra, dir: state.dir, anchor: state.anchor, broker, accounts: config.accounts.map((a) => a.id), clock, logger, afterRebuild: () => reconciler.runNow('outbox rebuilt after a loss of Redis state') });
-  await guard.check('daemon start');
+  await orClose(guard.check('daemon start'));
   const market = new MarketContext(broker, config.accounts, clock, { snapshotMaxAgeMs: 5_000 });
   const events = new OrderEventProcessor({
     ...infra,
