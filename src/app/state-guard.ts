@@ -146,7 +146,7 @@ export class StateGuard {
       const saved = mirror[key];
       if (value !== null || saved === undefined) continue;
       if ((await redis.set(key, saved, 'NX')) === 'OK') {
-        this.d.logger.warn({ key }, 'a trading-state key was missing; written back from the state directory');
+        this.d.logger.warn({ redisKey: key }, 'a trading-state key was missing; written back from the state directory');
         await audit.append({ type: 'trading-state.restored', data: { key, value: JSON.parse(saved) as unknown } });
       }
     }
