@@ -34,6 +34,8 @@ export interface InfraOptions {
   readonly clock?: Clock;
   /** called with the audit head after each append (the daemon anchors it in the state directory) */
   readonly onAuditAppended?: AuditLogOptions['onAppended'];
+  /** the declared account ids (see TradingStateStore: an undeclared account's missing key adds no HALTED) */
+  readonly declaredAccounts?: readonly string[];
 }
 
 /** Build the layer on an existing connection (tests, or a caller that manages the connection). */
@@ -44,7 +46,7 @@ export function infraOn(redis: Redis, prefix: string, o: InfraOptions): Omit<Inf
     keys,
     streams: new StreamPublisher(redis, keys),
     audit: new AuditLog(redis, keys.audit, o.secrets.auditKey, { ...(o.clock ? { clock: o.clock } : {}), ...(o.onAuditAppended ? { onAppended: o.onAuditAppended } : {}) }),
-    tradingState: new TradingStateStore(redis, keys, o.secrets.controlKey, o.clock),
+    tradingState: new TradingStateStore(redis, keys, o.secrets.controlKey, o.clock, o.declaredAccounts ? new Set(o.declaredAccounts) : undefined),
     outbox: new Outbox(redis, keys),
     orderIds: new OrderIdStore(redis, keys),
     checkpoint: new ReconcileCheckpoint(redis, keys),
@@ -59,7 +61,7 @@ export function createInfra(config: Config, opts: InfraOptions & { password?: st
     ...(opts.password !== undefined ? { password: opts.password } : {}),
   });
   return {
-    ...infraOn(redis, config.redis.prefix, opts),
+    ...infraOn(redis, config.redis.prefix, { declaredAccounts: config.accounts.map((a) => a.id), ...opts }),
     async close() {
       await redis.quit().catch(() => redis.disconnect());
     },

@@ -101,6 +101,11 @@ export class TradingStateStore {
     private readonly keys: Keys,
     private readonly controlKey: Buffer,
     private readonly clock: { now(): number } = { now: () => Date.now() },
+    /**
+     * the declared accounts, when known: an account NOT declared has no seeded key and is never traded
+     * (UNKNOWN_ACCOUNT), so its missing key adds no HALTED of its own (the global state still applies)
+     */
+    private readonly declared?: ReadonlySet<string>,
   ) {}
 
   /** The Redis key of a scope ("global" or an account id). */
@@ -135,7 +140,7 @@ export class TradingStateStore {
     const ak = this.keys.tradingStateFor(account);
     const [g, a] = await this.redis.mget(this.keys.tradingState, ak);
     const global = this.read(this.keys.tradingState, g).state;
-    const acc = this.read(ak, a).state;
+    const acc = a === null && this.declared !== undefined && !this.declared.has(account) ? 'ACTIVE' : this.read(ak, a).state;
     return { global, account: acc, effective: effectiveState(global, acc) };
   }
 

@@ -91,6 +91,15 @@ describe('TradingStateStore', () => {
     await store.setAccount('DU4', 'ACTIVE');
   });
 
+  it('an undeclared account (never seeded, never traded) adds no HALTED of its own; a declared one does', async () => {
+    const declared = new TradingStateStore(redis, fx.keys, KEY, undefined, new Set(['DU7']));
+    expect(await declared.effective('DU8')).toMatchObject({ global: 'ACTIVE', account: 'ACTIVE' });
+    expect(await declared.effective('DU7')).toMatchObject({ account: 'HALTED', effective: 'HALTED' });
+    await redis.set(fx.keys.tradingStateFor('DU8'), 'ACTIVE'); // present but unsigned: HALTED even so
+    expect(await declared.effective('DU8')).toMatchObject({ account: 'HALTED' });
+    await redis.del(fx.keys.tradingStateFor('DU8'));
+  });
+
   it('refuses to store an invalid state', async () => {
     await expect(store.setGlobal('STOP' as TradingState)).rejects.toThrow(/invalid trading state/);
   });
