@@ -139,7 +139,9 @@ export function loadKey(name: KeyName, o: { env: Env; stateDir: string; create?:
     if (k) return k;
   }
   if (o.create) return (KEY_SOURCES[0] as KeySource).create(name, o.env, o.stateDir);
-  throw new ConfigError([`${KEY_ENV[name]}: no ${name} key at ${keyFilePath(name, o.env, o.stateDir)}; run "ibkr-exec init" (or start the daemon once) to create it`]);
+  throw new ConfigError([
+    `${KEY_ENV[name]}: no ${name} key at ${keyFilePath(name, o.env, o.stateDir)}; on the daemon's host run "ibkr-exec init" (or start the daemon once) — elsewhere copy the daemon's key there (mode 0600) or point ${KEY_ENV[name]} at it: a new key cannot verify what the old one signed`,
+  ]);
 }
 
 /** Both keys of a deployment. */

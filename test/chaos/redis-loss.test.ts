@@ -19,7 +19,7 @@ import { decodeState } from '../../src/infra/trading-state.js';
 import { readStream } from '../../src/infra/streams.js';
 import { setTradingState, describeChange } from '../../src/cli/commands/kill-switch.js';
 import { verifyAnchored } from '../../src/cli/commands/audit.js';
-import { collectStatus } from '../../src/cli/commands/status.js';
+import { collectStatus, formatStatus } from '../../src/cli/commands/status.js';
 import { BUSINESS, IRA, PERSONAL, codes, resultFor, run, sig, simState, waitFor } from '../integration/pipeline-helpers.js';
 import { startPrivateRedis, type PrivateRedis } from '../integration/private-redis.js';
 
@@ -77,6 +77,7 @@ describe('Redis restarted empty (no persistence) under a running daemon', () => 
     const status = await collectStatus(stack.config, { clientId: 999, timeoutMs: 500, connect: noBroker });
     expect(status.stateLoss?.reason).toBe('redis state lost');
     expect(status.tradingState.global).toBe('HALTED');
+    expect(formatStatus(status)).toMatch(/REDIS STATE LOST .*epoch .* missing; \d+ order\(s\) re-adopted from the broker; halted until "ibkr-exec resume"/);
 
     // while halted: the re-sent signal id is DUPLICATE (adopted record), nothing else trades
     const again = await run(stack, sig('w-dup', { accounts: [PERSONAL], order: { type: 'LMT', limitPrice: 185 } }));

@@ -118,7 +118,7 @@ async function redisFacts(config: Config, redis: Redis): Promise<Omit<StatusRepo
   const tradingState = { global: readings.global?.state ?? 'HALTED', accounts: Object.fromEntries(ids.map((a) => [a, readings[a]?.state ?? 'HALTED'])) } as StatusReport['tradingState'];
   const tradingStateProblems = Object.fromEntries(Object.entries(readings).filter(([, r]) => r.problem !== undefined).map(([k, r]) => [k, keyProblem ?? r.problem ?? '']));
   const lossRaw = await redis.get(keys.stateLoss);
-  const stateLoss = lossRaw === null ? null : (JSON.parse(lossRaw) as StateLossRecord);
+  const stateLoss = lossRaw === null ? null : parseLoss(lossRaw);
   const sizes = await Promise.all(ORDER_STATES.map((s) => redis.scard(keys.outboxState(s))));
   const outbox = Object.fromEntries(ORDER_STATES.map((s, i) => [s, sizes[i] ?? 0]));
   const [last] = await tailAudit(redis, keys.audit, 1);
@@ -130,6 +130,15 @@ async function redisFacts(config: Config, redis: Redis): Promise<Omit<StatusRepo
     return { tradingState, queue: { name: config.queue.name, counts }, outbox, audit: { key: keys.audit, lastSeq: last?.seq ?? 0, lastTs: last?.ts ?? null }, tradingStateProblems, stateLoss };
   } finally {
     await queue.close();
+  }
+}
+
+/** The loss record; an unreadable one is still shown as a loss (never hidden). */
+function parseLoss(raw: string): StateLossRecord {
+  try {
+    return JSON.parse(raw) as StateLossRecord;
+  } catch {
+    return { reason: 'redis state lost', detectedAt: '?', why: 'the loss record in Redis is unreadable', when: '?', lostEpoch: '?', epoch: '?', lostAuditHead: null };
   }
 }
 
