@@ -57,7 +57,7 @@ export async function readPersistence(redis: Redis): Promise<Persistence> {
 export async function checkPersistence(redis: Redis, config: Config, logger: Logger): Promise<Persistence> {
   const p = await readPersistence(redis);
   if (!p.known) {
-    logger.warn({ reason: p.error }, 'could not read Redis persistence settings (CONFIG GET not permitted); make sure AOF or RDB is on — a loss of state is still detected and halts trading');
+    logger.warn({ reason: p.error }, `could not read Redis persistence settings (${p.error ?? 'CONFIG GET failed'}); make sure AOF or RDB is on — a loss of state is still detected and halts trading`);
     return p;
   }
   if (p.aof || p.rdb || config.mode !== 'live') return p;
