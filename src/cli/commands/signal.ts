@@ -7,7 +7,7 @@ import { enqueueSignal, jobIdForSignal } from '../../ingest/enqueue.js';
 import { redisOptionsFor } from '../../infra/redis.js';
 import { redisPassword } from '../../config.js';
 import type { Outcome } from '../../domain/types.js';
-import { cliConfig, globalOptions } from '../context.js';
+import { cliConfig, globalOptions, safeUrl } from '../context.js';
 import { CliError, formatTable, printJson } from '../output.js';
 
 export function registerSignalCommand(program: Command): void {
@@ -29,7 +29,7 @@ export function registerSignalCommand(program: Command): void {
       const events = opts.wait ? new QueueEvents(config.queue.name, { connection: { ...connection, enableOfflineQueue: true } }) : undefined;
       try {
         await queue.waitUntilReady().catch((e: Error) => {
-          throw new CliError(`cannot reach Redis at ${config.redis.url}: ${e.message}`);
+          throw new CliError(`cannot reach Redis at ${safeUrl(config.redis.url)}: ${e.message}`); // never the password of REDIS_URL
         });
         const jobId = jobIdForSignal(parsed.signal.id);
         const existing = await queue.getJob(jobId);
