@@ -48,11 +48,16 @@ export class ControlListener {
   /** nonce → ts of commands accepted within the window */
   private readonly seen = new Map<string, number>();
 
-  start(): void {
+  private reading: (() => void) | undefined;
+
+  /** Starts reading; resolves once the first read position is known (or its first attempt failed). */
+  start(): Promise<void> {
     this.running = true;
     this.conn = createRedis(this.config.redis.url, { role: 'worker', connectionName: 'ibkr-exec:control', ...(this.password !== undefined ? { password: this.password } : {}) });
     this.conn.on('error', () => undefined);
+    const started = new Promise<void>((r) => (this.reading = r));
     void this.loop();
+    return started;
   }
 
   stop(): void {
@@ -64,7 +69,7 @@ export class ControlListener {
     while (this.running && this.conn) {
       try {
         // "$" must be resolved once: re-sent after every empty BLOCK it would skip requests added in between
-        if (this.lastId === '$') this.lastId = (await this.conn.xrevrange(this.infra.keys.control, '+', '-', 'COUNT', 1))[0]?.[0] ?? '0-0';
+        if (this.lastId === '$') this.lastId = await this.startAfterExisting(this.conn).finally(() => this.reading?.());
         const res = (await this.conn.xread('BLOCK', 1000, 'STREAMS', this.infra.keys.control, this.lastId)) as [string, [string, string[]][]][] | null;
         for (const [, entries] of res ?? []) {
           for (const [id, flat] of entries) {
@@ -78,6 +83,21 @@ export class ControlListener {
         await new Promise((r) => setTimeout(r, 1000));
       }
     }
+  }
+
+  /**
+   * Where reading starts: after the newest entry. The nonces of the entries already there (within the
+   * window) count as seen, so a copy of one of them XADDed again after a restart is a replay, not a command.
+   */
+  private async startAfterExisting(conn: Redis): Promise<string> {
+    const recent = await conn.xrevrange(this.infra.keys.control, '+', '-', 'COUNT', 1000);
+    const now = this.clock.now();
+    for (const [, flat] of recent) {
+      const f = fieldsToRecord(flat);
+      const ts = Number(f.ts);
+      if (f.nonce && Number.isFinite(ts) && Math.abs(now - ts) <= CONTROL_WINDOW_MS) this.seen.set(f.nonce, ts);
+    }
+    return recent[0]?.[0] ?? '0-0';
   }
 
   /** Why a command is refused (unsigned, forged, stale or replayed), or undefined when it may run. */

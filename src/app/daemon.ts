@@ -230,7 +230,7 @@ export async function startDaemon(o: DaemonOptions): Promise<DaemonHandle> {
   );
 
   const control = new ControlListener(config, password, infra, broker, logger, readOnly, state.secrets.controlKey, clock);
-  control.start();
+  await control.start();
   guard.start();
   // broker events that arrived while Redis was unreachable were only logged: reconcile once it is back
   let redisWasDown = false;

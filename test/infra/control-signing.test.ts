@@ -55,6 +55,14 @@ describe('signed control', () => {
 
     await redis.xadd(stream, '*', ...signControl(stack.secrets.controlKey, stream, { action: 'resume', account: BUSINESS }, Date.now()));
     await waitFor(async () => resultFor(await run(stack, sig(`ctl-biz-${Date.now()}`, { accounts: [BUSINESS], size: { quantity: 1 } })), BUSINESS).decision === 'PLACED', 'BUSINESS trades after the signed resume');
+
+    // a daemon restart forgets nothing: the halt command, XADDed again, is still a replay
+    await stack.daemon!.stop();
+    await stack.startDaemon();
+    await redis.xadd(stream, '*', ...signedHalt);
+    await waitFor(async () => (await rejected()).length >= 5, 'the replay after a restart audited');
+    expect((await rejected()).at(-1)?.why).toMatch(/replayed/);
+    expect(resultFor(await run(stack, sig('ctl-biz-after-restart', { accounts: [BUSINESS], size: { quantity: 1 } })), BUSINESS).decision).toBe('PLACED');
   });
 
   it('a forged, unsigned or replayed trading-state value cannot lift a halt', async () => {
