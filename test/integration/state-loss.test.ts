@@ -109,6 +109,14 @@ describe('the Redis state identity at daemon start', () => {
     // a copied value does not verify under the global key: still HALTED until an operator resumes
     expect((await globalState()).state).toBe('HALTED');
   });
+
+  it('an unreadable state file stops the start with a sentence naming it (nothing guessed)', async () => {
+    await stack.daemon!.stop();
+    stack.daemon = undefined;
+    writeFileSync(join(dir().dir, 'epoch.json'), '{ not json');
+    await expect(stack.startDaemon()).rejects.toThrow(new RegExp(`${join(dir().dir, 'epoch.json')} is not valid JSON`));
+    rmSync(join(dir().dir, 'epoch.json'));
+  });
 });
 
 describe('Redis persistence at start in live mode', () => {
