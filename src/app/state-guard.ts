@@ -50,8 +50,11 @@ export class StateGuard {
   private mirrorTimer: NodeJS.Timeout | undefined;
   private rebuilding: Promise<void> | undefined;
   private stopped = false;
+  /** `<key>|<raw>` of invalid trading-state values already logged and audited */
+  private readonly reported = new Set<string>();
 
   constructor(private readonly d: StateGuardDeps) {
+    d.infra.tradingState.onInvalid = (key, raw, problem) => void this.reportInvalid(key, raw, problem).catch(() => undefined);
     // a value older than the one last seen at a key is a replay: the copy tells the store what it last saw
     for (const [key, raw] of Object.entries(d.dir.readMirror().values)) {
       const ts = tsOf(raw);
@@ -213,6 +216,16 @@ export class StateGuard {
     }
   }
 
+  /** A value that reads HALTED because it is unsigned, forged or replayed: one warning and one audit record. */
+  private async reportInvalid(key: string, raw: string, problem: string): Promise<void> {
+    const id = `${key}|${raw}`;
+    if (this.reported.has(id)) return;
+    if (this.reported.size >= 1000) this.reported.clear(); // bounded: a flood of values cannot grow it forever
+    this.reported.add(id);
+    this.d.logger.warn({ redisKey: key, problem }, 'a trading-state value reads HALTED: it is not validly signed with the control key');
+    await this.d.infra.audit.append({ type: 'trading-state.invalid', data: { key, problem, value: raw.slice(0, 200) } });
+  }
+
   /** Copies every validly signed trading-state value to the state directory (the newest per key). */
   private async updateMirror(): Promise<void> {
     const { tradingState } = this.d.infra;
@@ -223,7 +236,7 @@ export class StateGuard {
     for (const [key, value] of Object.entries(raw)) {
       if (value === null || values[key] === value) continue;
       const r = tradingState.read(key, value);
-      if (r.problem !== undefined) continue;
+      if (r.problem !== undefined) continue; // reported through onInvalid
       const saved = values[key];
       if (saved !== undefined && (r.ts ?? 0) < (tsOf(saved) ?? 0)) continue;
       values[key] = value;

@@ -118,10 +118,14 @@ export class TradingStateStore {
     if (ts > (this.floors.get(redisKey) ?? -Infinity)) this.floors.set(redisKey, ts);
   }
 
+  /** Told of every present value that reads HALTED because it is unsigned, forged or replayed (the daemon logs and audits it once). */
+  onInvalid: ((redisKey: string, raw: string, problem: string) => void) | undefined;
+
   /** Decode (and raise the floor of) one raw value. */
   read(redisKey: string, raw: string | null | undefined): StateReading {
     const r = decodeState(this.controlKey, redisKey, raw, this.floors.get(redisKey));
     if (r.problem === undefined && r.ts !== undefined) this.noteFloor(redisKey, r.ts);
+    else if (r.problem !== undefined && raw !== null && raw !== undefined) this.onInvalid?.(redisKey, raw, r.problem);
     return r;
   }
 

@@ -83,6 +83,8 @@ describe('signed control', () => {
       const r = resultFor(await run(stack, sig(`forged-${i}`, { accounts: [PERSONAL], size: { quantity: 1 } })), PERSONAL);
       expect(codes(r), `attempt ${i}`).toEqual(['HALTED']);
     }
+    // each bad value was logged and audited once by the daemon's copy to the state directory
+    await waitFor(async () => (await entries(redis, keys().audit)).filter((e) => e.fields.type === 'trading-state.invalid').length >= 3, 'the invalid values audited');
     await redis.del(k);
     expect(codes(resultFor(await run(stack, sig('forged-missing', { accounts: [PERSONAL], size: { quantity: 1 } })), PERSONAL))).toEqual(['HALTED']);
     await setTradingState(stack.config, 'ACTIVE');
