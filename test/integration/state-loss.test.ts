@@ -23,6 +23,7 @@ import { StateDir, type StateLossRecord } from '../../src/infra/state-dir.js';
 import { decodeState } from '../../src/infra/trading-state.js';
 import { readStream } from '../../src/infra/streams.js';
 import { redisAclLines } from '../../src/infra/redis-acl.js';
+import { describeChange, setTradingState } from '../../src/cli/commands/kill-switch.js';
 import { PERSONAL, REDIS, codes, reader, resultFor, run, sig } from './pipeline-helpers.js';
 import { startPrivateRedis, type PrivateRedis } from './private-redis.js';
 
@@ -108,6 +109,17 @@ describe('the Redis state identity at daemon start', () => {
     expect(await redis.get(keys().stateLoss)).toBeNull();
     // a copied value does not verify under the global key: still HALTED until an operator resumes
     expect((await globalState()).state).toBe('HALTED');
+  });
+
+  it('resume refuses while the rebuild has not finished, unless --force', async () => {
+    const loss: StateLossRecord = { reason: 'redis state lost', detectedAt: new Date().toISOString(), why: 'test', when: 'test', lostEpoch: 'a', epoch: 'b', lostAuditHead: null };
+    await redis.set(keys().stateLoss, JSON.stringify(loss));
+    await expect(setTradingState(stack.config, 'ACTIVE')).rejects.toThrow(/has not finished rebuilding the outbox from the broker yet; wait for it .* or resume with --force/);
+    expect((await globalState()).state).toBe('HALTED');
+    const forced = await setTradingState(stack.config, 'ACTIVE', { force: true });
+    expect(forced).toMatchObject({ current: 'ACTIVE', stateLoss: { why: 'test' } });
+    expect(describeChange(forced)).toMatch(/NOT rebuilt from the broker \(--force\)/);
+    expect(await redis.get(keys().stateLoss)).toBeNull();
   });
 
   it('an unreadable state file stops the start with a sentence naming it (nothing guessed)', async () => {
