@@ -102,7 +102,7 @@ export async function startDaemon(o: DaemonOptions): Promise<DaemonHandle> {
     clock,
   });
   // Redis state identity (state-guard.ts): checked before anything is appended or traded
-  const guard = new StateGuard({ infra, dir: state.dir, anchor: state.anchor, broker, accounts: config.accounts.map((a) => a.id), clock, logger, afterRebuild: () => reconciler.runNow('outbox rebuilt after a loss of Redis state') });
+  const guard = new StateGuard({ infra, dir: state.dir, anchor: state.anchor, broker, accounts: config.accounts.map((a) => a.id), clock, logger, afterRebuild: () => (reconciler.resetLedger(), reconciler.runNow('outbox rebuilt after a loss of Redis state')) });
   await orClose(guard.check('daemon start'));
   const market = new MarketContext(broker, config.accounts, clock, { snapshotMaxAgeMs: 5_000 });
   const events = new OrderEventProcessor({

@@ -33,7 +33,8 @@ describe('Redis restarted empty (no persistence) under a running daemon', () => 
   let redis: Redis;
   beforeAll(async () => {
     redisProc = await startPrivateRedis({ persistence: 'none' });
-    stack = await startStack({ redisUrl: redisProc.url });
+    // a short periodic pass: the position ledger is in place before the loss, and drift would show after it
+    stack = await startStack({ redisUrl: redisProc.url, config: { execution: { reconcileIntervalMs: 300 } } });
     redis = createRedis(redisProc.url);
     redis.on('error', () => undefined);
   }, 30_000);
@@ -47,6 +48,7 @@ describe('Redis restarted empty (no persistence) under a running daemon', () => 
     const keys = keysFor(stack.config.redis.prefix);
     const dir = new StateDir(stack.config.stateDir, stack.config.redis.prefix);
     // before: a resting PERSONAL buy, a resting IRA sell of the whole AAPL position, a halted BUSINESS account
+    expect(resultFor(await run(stack, sig('w-fill', { accounts: [PERSONAL], size: { quantity: 1 } })), PERSONAL).decision).toBe('PLACED');
     const buy = await run(stack, sig('w-dup', { accounts: [PERSONAL], order: { type: 'LMT', limitPrice: 185 } }));
     expect(resultFor(buy, PERSONAL).decision).toBe('PLACED');
     const sell = await run(stack, sig('w-sell', { accounts: [IRA], side: 'SELL', size: { quantity: 100 }, order: { type: 'LMT', limitPrice: 195 } }));
@@ -97,6 +99,10 @@ describe('Redis restarted empty (no persistence) under a running daemon', () => 
     const iraSell = await run(stack, sig('after-ira', { accounts: [IRA], side: 'SELL', size: { quantity: 100 }, order: { type: 'LMT', limitPrice: 196 } }));
     expect(codes(resultFor(iraSell, IRA))).toContain('IRA_SHORT_SALE');
     expect(resultFor(await run(stack, sig('after-pers', { accounts: [PERSONAL], size: { quantity: 1 } })), PERSONAL).decision).toBe('PLACED');
+    // the fills published again from the broker are not counted twice: no position drift afterwards
+    const passes = stack.daemon!.reconciler.completedPasses;
+    await waitFor(async () => stack.daemon!.reconciler.completedPasses >= passes + 8, 'several periodic passes');
+    expect(decodeState(stack.secrets.controlKey, keys.tradingStateFor(PERSONAL), await redis.get(keys.tradingStateFor(PERSONAL))).state).toBe('ACTIVE');
 
     // the new chain starts with a record naming the lost head, and verifies against the anchor
     const [first] = await readStream(redis, keys.audit);
