@@ -9,7 +9,7 @@
  * - The returned `Config` is deeply frozen.
  */
 import { readFileSync } from 'node:fs';
-import { extname } from 'node:path';
+import { extname, isAbsolute } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import {
   ACCOUNT_TYPES,
@@ -21,6 +21,7 @@ import {
 } from './domain/types.js';
 import { ConfigError, FieldReader, deepFreeze } from './infra/field-reader.js';
 import { maskAccount, redactRedisUrl, type Env } from './infra/secrets.js';
+import { defaultStateDir } from './infra/state-dir.js';
 
 export { ConfigError } from './infra/field-reader.js';
 export { liveAccountsFromEnv, maskAccount, redisPassword, redactRedisUrl } from './infra/secrets.js';
@@ -39,6 +40,8 @@ export interface RedisConfig {
   readonly url: string;
   /** key prefix for streams, trading state, outbox (not the BullMQ queue); default "ibkr" */
   readonly prefix: string;
+  /** live mode refuses a Redis with neither AOF nor RDB persistence unless this is true; default false */
+  readonly allowVolatile: boolean;
 }
 
 export interface QueueConfig {
@@ -67,6 +70,8 @@ export interface ExecutionConfig {
 }
 
 export interface Config {
+  /** what must outlive Redis (epoch, anchored audit head, trading state, keys); default `defaultStateDir(env)` */
+  readonly stateDir: string;
   readonly mode: Mode;
   readonly readOnly: boolean;
   readonly ib: IbConfig;
@@ -100,7 +105,7 @@ export const DEFAULT_CONFIG_INPUT = {
   ira: { prohibitedSymbols: [], futuresMarginMultiplier: 2, cashBufferPercent: 0 },
 } as const;
 
-const TOP_KEYS = ['mode', 'readOnly', 'ib', 'redis', 'queue', 'accounts', 'limits', 'ira', 'execution', '$schema'];
+const TOP_KEYS = ['stateDir', 'mode', 'readOnly', 'ib', 'redis', 'queue', 'accounts', 'limits', 'ira', 'execution', '$schema'];
 const MAX_MS = 86_400_000;
 const PREFIX_RE = /^[A-Za-z0-9_.{}-]+(:[A-Za-z0-9_.{}-]+)*$/;
 const QUEUE_RE = /^[A-Za-z0-9_.-]+$/;
@@ -122,6 +127,7 @@ export function parseConfig(raw: unknown, env: Env): ParseResult {
   const d = DEFAULT_CONFIG_INPUT;
   const mode = r.oneOf<Mode>(root.mode, 'mode', 'paper', ['paper', 'live']);
   const readOnly = r.bool(root.readOnly, 'readOnly', false);
+  const stateDir = readStateDir(r, root.stateDir, env);
   const ib = readIb(r, root.ib, env);
   const redis = readRedis(r, root.redis, env);
   const queueRaw = r.section(root.queue, 'queue') ?? {};
@@ -133,7 +139,7 @@ export function parseConfig(raw: unknown, env: Env): ParseResult {
   const execution = readExecution(r, root.execution);
   if (r.errors.length > 0) return { ok: false, errors: r.errors };
   modeWarnings(r, mode, ib, accounts);
-  const config: Config = { mode, readOnly, ib, redis, queue, accounts, limits, ira, execution };
+  const config: Config = { stateDir, mode, readOnly, ib, redis, queue, accounts, limits, ira, execution };
   return { ok: true, config: deepFreeze(config), warnings: r.warnings };
 }
 
@@ -190,9 +196,18 @@ function checkRedisUrl(r: FieldReader, url: string, path: string, allowPassword:
   return true;
 }
 
+function readStateDir(r: FieldReader, raw: unknown, env: Env): string {
+  const v = r.str(raw, 'stateDir', defaultStateDir(env), undefined, 'a directory path');
+  if (!isAbsolute(v)) {
+    r.fail('stateDir', 'an absolute directory path', v);
+    return defaultStateDir(env);
+  }
+  return v;
+}
+
 function readRedis(r: FieldReader, raw: unknown, env: Env): RedisConfig {
   const s = r.section(raw, 'redis') ?? {};
-  r.unknownKeys(s, 'redis', ['url', 'prefix']);
+  r.unknownKeys(s, 'redis', ['url', 'prefix', 'allowVolatile']);
   const d = DEFAULT_CONFIG_INPUT.redis;
   let url: string = d.url;
   if (s.url !== undefined) {
@@ -202,7 +217,8 @@ function readRedis(r: FieldReader, raw: unknown, env: Env): RedisConfig {
   const eUrl = envValue(env, 'REDIS_URL');
   if (eUrl !== undefined && checkRedisUrl(r, eUrl, 'REDIS_URL (environment)', true)) url = eUrl;
   const prefix = r.str(s.prefix, 'redis.prefix', d.prefix, PREFIX_RE, 'a key prefix of A-Z a-z 0-9 . _ - { } in ":"-separated parts');
-  return { url, prefix };
+  const allowVolatile = r.bool(s.allowVolatile, 'redis.allowVolatile', false);
+  return { url, prefix, allowVolatile };
 }
 
 function readAccounts(r: FieldReader, raw: unknown): AccountConfig[] {

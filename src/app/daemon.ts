@@ -36,6 +36,8 @@ import { isBrokerIra } from '../validation/rule.js';
 import { isIraType } from '../domain/types.js';
 import { ControlListener } from './control.js';
 import { ServiceWatch, gateFetching, safeRedisUrl } from './startup.js';
+import { StateGuard } from './state-guard.js';
+import { checkPersistence, prepareState } from './state-setup.js';
 import type { Logger } from './logger.js';
 
 export interface DaemonOptions {
@@ -64,6 +66,8 @@ export interface DaemonHandle {
   readonly reconciler: Reconciler;
   /** resolves true once the daemon consumes signals, false when it was stopped before */
   readonly ready: Promise<boolean>;
+  /** the Redis state check (tests wait on `guard.idle()`) */
+  readonly guard: StateGuard;
   /** drains in-flight work, then closes everything; idempotent (also while still waiting for Redis or IB) */
   stop(): Promise<void>;
 }
@@ -97,7 +101,8 @@ export function launchDaemon(o: DaemonOptions): DaemonHandle {
   const { config, logger } = o;
   const clock = o.clock ?? systemClock;
   const password = redisPassword(o.env);
-  const infra = createInfra(config, { clock, ...(password !== undefined ? { password } : {}) });
+  const state = prepareState(config, o.env, logger, clock);
+  const infra = createInfra(config, { clock, secrets: state.secrets, onAuditAppended: state.anchor.note, ...(password !== undefined ? { password } : {}) });
   // without a listener ioredis prints each failed reconnect to stderr as an "Unhandled error event";
   // the commands themselves still fail and are handled where they are issued; `ServiceWatch` logs the outage once
   infra.redis.on('error', (err: Error) => logger.debug({ reason: err.message }, 'Redis connection error'));
@@ -122,6 +127,8 @@ export function launchDaemon(o: DaemonOptions): DaemonHandle {
     queries: { quoteTimeoutMs: config.execution.quoteTimeoutMs },
     clock,
   });
+  // Redis state identity (state-guard.ts): checked in `bringUp` before anything is appended or traded
+  const guard = new StateGuard({ infra, dir: state.dir, anchor: state.anchor, broker, accounts: config.accounts.map((a) => a.id), clock, logger, afterRebuild: () => (reconciler.resetLedger(), reconciler.runNow('outbox rebuilt after a loss of Redis state')) });
   const market = new MarketContext(broker, config.accounts, clock, { snapshotMaxAgeMs: 5_000 });
   // one ref, one order: a second booking of one of our orderRefs is cancelled at once (live or in a pass)
   const duplicates = new DuplicateGuard({ broker, tradingState: infra.tradingState, audit: infra.audit, logger });
@@ -262,14 +269,20 @@ export function launchDaemon(o: DaemonOptions): DaemonHandle {
     }),
   );
 
-  const control = new ControlListener(config, password, infra, broker, logger, readOnly);
+  const control = new ControlListener(config, password, infra, broker, logger, readOnly, state.secrets.controlKey, clock);
   // broker events that arrived while Redis was unreachable were only logged: reconcile once it is back
   let redisWasDown = false;
   infra.redis.on('error', () => (redisWasDown = true));
+  infra.redis.on('close', () => (redisWasDown = true));
   infra.redis.on('ready', () => {
     if (!redisWasDown) return;
     redisWasDown = false;
-    reconciler.runNow('Redis connection restored').catch((err: unknown) => logger.warn({ err }, 'reconciliation after the Redis outage failed'));
+    // the state check first: a Redis that came back empty halts trading before anything else runs
+    guard
+      .onRedisReady()
+      .catch((err: unknown) => logger.warn({ err }, 'checking the Redis state after the outage failed; the periodic check retries'))
+      .then(() => reconciler.runNow('Redis connection restored'))
+      .catch((err: unknown) => logger.warn({ err }, 'reconciliation after the Redis outage failed'));
   });
 
   const abort = new AbortController();
@@ -277,10 +290,13 @@ export function launchDaemon(o: DaemonOptions): DaemonHandle {
   const bringUp = async (): Promise<boolean> => {
     if (!(await watch.waitForRedis(abort.signal))) return false;
     for (const w of await checkRedisPolicy(infra.redis)) logger.warn(w);
+    await checkPersistence(infra.redis, config, logger); // live mode refuses a Redis that keeps nothing on disk
+    await guard.check('daemon start');
     broker.start();
     for (;;) {
       if (!(await watch.waitForIb(abort.signal))) return false;
       try {
+        await guard.idle(); // a loss found at start: the outbox is rebuilt from the broker before any signal is read
         await checkAccounts(config, broker, infra, logger);
         await infra.audit.append({ type: 'daemon.start', data: { mode: config.mode, readOnly, clientId: config.ib.clientId, accounts: config.accounts.map((a) => a.id) } });
         break;
@@ -290,7 +306,8 @@ export function launchDaemon(o: DaemonOptions): DaemonHandle {
       }
     }
     if (abort.signal.aborted) return false;
-    control.start();
+    await control.start();
+    guard.start();
     reconciler.start({ inflightCheckMs: config.execution.inflightCheckMs, intervalMs: config.execution.reconcileIntervalMs });
     subs.push(gateFetching(broker.connection$, source, logger));
     source.start();
@@ -315,15 +332,17 @@ export function launchDaemon(o: DaemonOptions): DaemonHandle {
         await source.worker.close(true);
       }
       control.stop();
+      guard.stop();
       reconciler.stop();
       for (const s of subs) s.unsubscribe();
       await infra.audit.append({ type: 'daemon.stop', data: {} }).catch(() => undefined);
+      state.anchor.flush();
       await broker.disconnect();
       await jobs.close().catch(() => undefined);
       await infra.close();
     })());
 
-  return { broker, infra, reconciler, ready, stop };
+  return { broker, infra, reconciler, ready, guard, stop };
 }
 
 /** The outcome a different job with an already handled signal id gets: DUPLICATE everywhere. */

@@ -18,6 +18,12 @@ const REDACT_PATHS = [
   'redis.password',
   'url',
   '*.url',
+  'key',
+  '*.key',
+  'controlKey',
+  '*.controlKey',
+  'auditKey',
+  '*.auditKey',
 ];
 
 /** Keeps the last four characters of an account id: DU1000001 → *****0001. */

@@ -5,8 +5,12 @@
  * queue name, so several can share one Redis.
  */
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadKeys } from '../infra/secrets.js';
 import { Queue, QueueEvents, type Job } from 'bullmq';
-import { parseConfig, type Config, type Env } from '../config.js';
+import { parseConfig, redisPassword, type Config, type Env } from '../config.js';
 import { DEFAULT_CONFIG_INPUT } from '../config.js';
 import type { Outcome } from '../domain/types.js';
 import { createRedis, redisOptionsFor } from '../infra/redis.js';
@@ -34,6 +38,8 @@ export interface StackOptions {
 export interface Stack {
   readonly sim: SimulatorHandle;
   readonly config: Config;
+  /** the control and audit keys (in the stack's own state directory, a temp dir unless `config.stateDir`) */
+  readonly secrets: { readonly controlKey: Buffer; readonly auditKey: Buffer };
   readonly queue: Queue;
   readonly queueEvents: QueueEvents;
   daemon: DaemonHandle | undefined;
@@ -52,12 +58,16 @@ export interface Stack {
 export async function startStack(o: StackOptions): Promise<Stack> {
   const sim = await startSimulator({ port: 0, adminPort: 0, tickIntervalMs: o.tickIntervalMs ?? 0, seed: o.seed ?? 7, ...(o.fixture ? { fixture: o.fixture } : {}) });
   const id = randomUUID().slice(0, 8);
+  // every stack has its own state directory and keys, so stacks never share an epoch or an anchor
+  const ownStateDir = o.config?.stateDir === undefined ? mkdtempSync(join(tmpdir(), 'ibkr-exec-state-')) : undefined;
   const raw = {
     ...DEFAULT_CONFIG_INPUT,
     ...o.config,
+    stateDir: ownStateDir ?? o.config?.stateDir,
     ib: { ...DEFAULT_CONFIG_INPUT.ib, port: sim.port, ...((o.config?.ib as object | undefined) ?? {}) },
-    redis: { url: o.redisUrl, prefix: `ibkr-${id}` },
-    queue: { name: `signals-${id}` },
+    // a prefix / queue name of the caller's is kept (an ACL test names them in advance); else unique ones
+    redis: { prefix: `ibkr-${id}`, ...((o.config?.redis as object | undefined) ?? {}), url: o.redisUrl },
+    queue: { name: `signals-${id}`, ...((o.config?.queue as object | undefined) ?? {}) },
   };
   const parsed = parseConfig(raw, {});
   if (!parsed.ok) {
@@ -65,7 +75,10 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     throw new Error(`stack config: ${parsed.errors.join('; ')}`);
   }
   const config = parsed.config;
-  const connection = { url: o.redisUrl, ...redisOptionsFor({ role: 'worker' }) };
+  const keys = loadKeys({ env: o.env ?? {}, stateDir: config.stateDir, create: true });
+  const password = redisPassword(o.env ?? {});
+  const pw = password !== undefined ? { password } : {};
+  const connection = { url: o.redisUrl, ...redisOptionsFor({ role: 'worker', ...pw }) };
   const queue = new Queue(config.queue.name, { connection });
   const queueEvents = new QueueEvents(config.queue.name, { connection });
   await queueEvents.waitUntilReady();
@@ -75,6 +88,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   const stack: Stack = {
     sim,
     config,
+    secrets: { controlKey: keys.control.key, auditKey: keys.audit.key },
     queue,
     queueEvents,
     daemon: undefined,
@@ -95,11 +109,12 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       await stack.daemon?.stop();
       await queueEvents.close();
       await queue.obliterate({ force: true }).catch(() => undefined);
-      const cleaner = createRedis(o.redisUrl);
+      const cleaner = createRedis(o.redisUrl, pw);
       await deleteKeys(cleaner, `${config.redis.prefix}:*`).catch(() => undefined);
       cleaner.disconnect();
       await queue.close();
       await sim.close();
+      if (ownStateDir) rmSync(ownStateDir, { recursive: true, force: true });
     },
   };
   if (!o.noDaemon) await stack.startDaemon();

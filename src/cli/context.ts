@@ -7,6 +7,8 @@ import type { Redis } from 'ioredis';
 import { loadConfig, redisPassword, type Config } from '../config.js';
 import { createRedis, type RedisRole } from '../infra/redis.js';
 import { keysFor, type Keys } from '../infra/keys.js';
+import { loadKeys, type Env } from '../infra/secrets.js';
+import { StateDir } from '../infra/state-dir.js';
 import { CliError } from './output.js';
 import { IbBroker } from '../ib/ib-broker.js';
 
@@ -75,6 +77,20 @@ export function redisProblem(url: string, reason: string): string {
 
 export function cliKeys(config: Config): Keys {
   return keysFor(config.redis.prefix);
+}
+
+/**
+ * The control and audit keys for a command (never created here: a missing key is exit 2 with a sentence
+ * saying to run `ibkr-exec init`). Read from the same place the daemon uses (secrets.ts).
+ */
+export function cliSecrets(config: Config, env: Env = process.env): { controlKey: Buffer; auditKey: Buffer } {
+  const k = loadKeys({ env, stateDir: config.stateDir });
+  return { controlKey: k.control.key, auditKey: k.audit.key };
+}
+
+/** The deployment's state directory (read only by commands; the daemon and `init` create it). */
+export function cliStateDir(config: Config): StateDir {
+  return new StateDir(config.stateDir, config.redis.prefix);
 }
 
 /** The URL without credentials, for messages. */

@@ -124,6 +124,15 @@ export class Reconciler {
     });
   }
 
+  /**
+   * Forgets the position ledger; the next quiet periodic pass takes the broker's positions as the new
+   * baseline. After a loss of Redis state every fill is published again, which must not count twice.
+   */
+  resetLedger(): void {
+    this.ledger = undefined;
+    this.suspects = new Map();
+  }
+
   /** Adds a newly published fill to the position ledger. */
   noteFill(f: FillReport): void {
     if (!this.ledger) return;

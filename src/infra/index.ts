@@ -7,7 +7,7 @@
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import type { Clock } from '../domain/clock.js';
-import { AuditLog } from './audit.js';
+import { AuditLog, type AuditLogOptions } from './audit.js';
 import { keysFor, type Keys } from './keys.js';
 import { OrderIdStore, ReconcileCheckpoint } from './order-ids.js';
 import { Outbox } from './outbox.js';
@@ -28,15 +28,25 @@ export interface Infra {
   close(): Promise<void>;
 }
 
+/** What the layer needs besides the connection: the HMAC keys (secrets.ts), a clock, the audit anchor hook. */
+export interface InfraOptions {
+  readonly secrets: { readonly controlKey: Buffer; readonly auditKey: Buffer };
+  readonly clock?: Clock;
+  /** called with the audit head after each append (the daemon anchors it in the state directory) */
+  readonly onAuditAppended?: AuditLogOptions['onAppended'];
+  /** the declared account ids (see TradingStateStore: an undeclared account's missing key adds no HALTED) */
+  readonly declaredAccounts?: readonly string[];
+}
+
 /** Build the layer on an existing connection (tests, or a caller that manages the connection). */
-export function infraOn(redis: Redis, prefix: string, clock?: Clock): Omit<Infra, 'close'> {
+export function infraOn(redis: Redis, prefix: string, o: InfraOptions): Omit<Infra, 'close'> {
   const keys = keysFor(prefix);
   return {
     redis,
     keys,
     streams: new StreamPublisher(redis, keys),
-    audit: new AuditLog(redis, keys.audit, clock),
-    tradingState: new TradingStateStore(redis, keys),
+    audit: new AuditLog(redis, keys.audit, o.secrets.auditKey, { ...(o.clock ? { clock: o.clock } : {}), ...(o.onAuditAppended ? { onAppended: o.onAuditAppended } : {}) }),
+    tradingState: new TradingStateStore(redis, keys, o.secrets.controlKey, o.clock, o.declaredAccounts ? new Set(o.declaredAccounts) : undefined),
     outbox: new Outbox(redis, keys),
     orderIds: new OrderIdStore(redis, keys),
     checkpoint: new ReconcileCheckpoint(redis, keys),
@@ -44,14 +54,14 @@ export function infraOn(redis: Redis, prefix: string, clock?: Clock): Omit<Infra
 }
 
 /** Connect to `config.redis.url` (password from `redisPassword(env)`, passed in) and build the layer. */
-export function createInfra(config: Config, opts: { password?: string; clock?: Clock } = {}): Infra {
+export function createInfra(config: Config, opts: InfraOptions & { password?: string }): Infra {
   const redis = createRedis(config.redis.url, {
     role: 'client',
     connectionName: 'ibkr-exec:infra',
     ...(opts.password !== undefined ? { password: opts.password } : {}),
   });
   return {
-    ...infraOn(redis, config.redis.prefix, opts.clock),
+    ...infraOn(redis, config.redis.prefix, { declaredAccounts: config.accounts.map((a) => a.id), ...opts }),
     async close() {
       await redis.quit().catch(() => redis.disconnect());
     },

@@ -47,6 +47,12 @@ export interface Keys {
   readonly control: string;
   /** string: JSON heartbeat of the running daemon (status) */
   readonly daemonStatus: string;
+  /** string: the identity of this Redis state, written once (compared with the state directory's copy) */
+  readonly epoch: string;
+  /** string: JSON StateLossRecord of the last detected loss of Redis state (cleared by resume) */
+  readonly stateLoss: string;
+  /** where an audit trail that no longer continues is kept after a loss (never deleted) */
+  auditArchive(epoch: string): string;
 }
 
 /** Build the key set for a prefix ("ibkr" → "ibkr:orders", …). The prefix must not end with ":". */
@@ -75,5 +81,8 @@ export function keysFor(prefix: string): Keys {
     checkpoint: k('reconcile:checkpoint'),
     control: k('control'),
     daemonStatus: k('daemon:status'),
+    epoch: k('epoch'),
+    stateLoss: k('state-loss'),
+    auditArchive: (epoch: string) => k(`audit:archived:${epoch}`),
   });
 }

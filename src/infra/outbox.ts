@@ -140,6 +140,17 @@ if orderId then redis.call('HSET', KEYS[2], orderId, ARGV[1]) end
 return {'OK', redis.call('HGETALL', KEYS[1])}
 `);
 
+// KEYS: record, byOrderId   ARGV: orderRef, statePrefix, state, orderId ('' = none), field/value...
+const ADOPT_LUA = new LuaScript(`
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+local f = {}
+for i = 5, #ARGV do f[#f+1] = ARGV[i] end
+redis.call('HSET', KEYS[1], unpack(f))
+redis.call('SADD', ARGV[2] .. ARGV[3], ARGV[1])
+if ARGV[4] ~= '' then redis.call('HSET', KEYS[2], ARGV[4], ARGV[1]) end
+return 1
+`);
+
 function pairsToRecord(flat: readonly string[]): Record<string, string> {
   const o: Record<string, string> = {};
   for (let i = 0; i + 1 < flat.length; i += 2) o[flat[i] as string] = flat[i + 1] as string;
@@ -170,6 +181,22 @@ export class Outbox {
     )) as string[] | null;
     if (res === null) return { created: true, record: decodeOutbox(pairsToRecord(encode(full))) as OutboxRecord };
     return { created: false, existing: decodeOutbox(pairsToRecord(res)) as OutboxRecord };
+  }
+
+  /**
+   * Re-adopt an order found at the broker that we hold no record of (after a loss of Redis state): the
+   * record is created in the state the broker reports, with its ids, unless one exists (atomic). It
+   * belongs to no known signal or job (`payload.jobId` names the adoption), so a signal whose orderRef
+   * maps onto it is answered DUPLICATE and never sent again. Returns true when it was created.
+   */
+  async adopt(record: Omit<OutboxRecord, 'updatedAt'>): Promise<boolean> {
+    const full = { ...record, updatedAt: record.createdAt };
+    const res = await ADOPT_LUA.run(
+      this.redis,
+      [this.keys.outboxOrder(record.orderRef), this.keys.outboxByOrderId],
+      [record.orderRef, this.statePrefix, record.state, record.orderId !== undefined ? String(record.orderId) : '', ...encode(full)],
+    );
+    return res === 1;
   }
 
   /**

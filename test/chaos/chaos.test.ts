@@ -37,6 +37,7 @@ import { keysFor } from '../../src/infra/keys.js';
 import { createRedis, redisOptionsFor } from '../../src/infra/redis.js';
 import { readStream } from '../../src/infra/streams.js';
 import { verifyAudit } from '../../src/infra/audit.js';
+import { loadKey } from '../../src/infra/secrets.js';
 import { Outbox } from '../../src/infra/outbox.js';
 import { startSimulator, type SimulatorHandle } from '../../src/sim/index.js';
 import { daemonProcess, type DaemonProcess } from './daemon-process.js';
@@ -98,6 +99,7 @@ describe('chaos: exactly-once execution under crashes and faults', () => {
       {
         config: {
           ...DEFAULT_CONFIG_INPUT,
+          stateDir: join(dir, 'state'),
           ib: { host: '127.0.0.1', port: ibPort, clientId: 17 },
           redis: { url: redisProc.url, prefix },
           queue: { name: queueName },
@@ -207,7 +209,7 @@ describe('chaos: exactly-once execution under crashes and faults', () => {
     const fills = await readStream(redis, keys.fills);
     const dead = await readStream(redis, keys.deadLetter);
     const verdict = checkInvariants(jobs, state, fills, dead, ACCOUNTS);
-    const audit = await verifyAudit(redis, keys.audit);
+    const audit = await verifyAudit(redis, keys.audit, loadKey('audit', { env: {}, stateDir: join(dir, 'state') }).key);
     // every order of ours at the broker has an outbox record (the intent is written before the send)
     for (const o of state.orders.filter((x) => x.orderRef.startsWith('ix1-'))) {
       if (!(await outbox.get(o.orderRef))) verdict.violations.push(`order ${o.orderId} (${o.orderRef}) at the simulator has no outbox record`);

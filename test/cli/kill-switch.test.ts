@@ -9,6 +9,8 @@ import type { Redis } from 'ioredis';
 import { startStack, type Stack } from '../../src/app/stack.js';
 import { orderRefFor } from '../../src/domain/order-ref.js';
 import { verifyAudit } from '../../src/infra/audit.js';
+import { verifyControl } from '../../src/infra/signing.js';
+import { decodeState } from '../../src/infra/trading-state.js';
 import { CliError } from '../../src/cli/output.js';
 import { IbBroker } from '../../src/ib/ib-broker.js';
 import { Decimal, type OrderLeg } from '../../src/domain/types.js';
@@ -20,6 +22,8 @@ describe('ibkr-exec halt / reduce-only / resume', () => {
   let redis: Redis;
   const key = (s: string) => `${stack.config.redis.prefix}:${s}`;
   const auditOf = async (type: string) => (await entries(redis, key('audit'))).filter((e) => e.fields.type === type);
+  /** the signed value at a trading-state key, decoded with the stack's control key (unsigned → HALTED) */
+  const stateAt = async (k: string) => decodeState(stack.secrets.controlKey, key(k), await redis.get(key(k)));
 
   beforeAll(async () => {
     stack = await startStack({ redisUrl: REDIS });
@@ -33,7 +37,8 @@ describe('ibkr-exec halt / reduce-only / resume', () => {
   it('halt sets the global key, audits {scope, previous, current, by: cli}, and the daemon denies the next signal; resume undoes it', async () => {
     const halted = await runCli(stack.config, ['halt']);
     expect(halted.out).toMatch(/^trading state \(global\): ACTIVE → HALTED \(audit seq \d+\)\n$/);
-    expect(await redis.get(key('trading-state'))).toBe('HALTED');
+    expect(await stateAt('trading-state')).toMatchObject({ state: 'HALTED', by: 'cli' });
+    expect((await stateAt('trading-state')).problem).toBeUndefined();
     const rec = (await auditOf('trading-state')).at(-1);
     expect(JSON.parse(rec?.fields.data ?? '{}')).toEqual({ scope: 'global', previous: 'ACTIVE', current: 'HALTED', by: 'cli' });
 
@@ -45,9 +50,9 @@ describe('ibkr-exec halt / reduce-only / resume', () => {
 
     const resumed = await runCli(stack.config, ['--json', 'resume']);
     expect(JSON.parse(resumed.out)).toMatchObject({ scope: 'global', previous: 'HALTED', current: 'ACTIVE', changed: true });
-    expect(await redis.get(key('trading-state'))).toBe('ACTIVE');
+    expect(await stateAt('trading-state')).toMatchObject({ state: 'ACTIVE', by: 'cli' });
     expect(resultFor(await run(stack, sig('cli-halt-2', { accounts: [PERSONAL] })), PERSONAL).decision).toBe('PLACED');
-    expect(await verifyAudit(redis, key('audit'))).toMatchObject({ ok: true });
+    expect(await verifyAudit(redis, key('audit'), stack.secrets.auditKey)).toMatchObject({ ok: true });
   });
 
   it('reduce-only --account sets only that account; --json reports the change', async () => {
@@ -55,8 +60,8 @@ describe('ibkr-exec halt / reduce-only / resume', () => {
     const report = JSON.parse(res.out) as Record<string, unknown>;
     expect(report).toMatchObject({ scope: BUSINESS, previous: 'ACTIVE', current: 'REDUCE_ONLY', changed: true });
     expect(report.cancelRequestId).toBeUndefined();
-    expect(await redis.get(key(`trading-state:${BUSINESS}`))).toBe('REDUCE_ONLY');
-    expect(await redis.get(key('trading-state'))).toBe('ACTIVE');
+    expect(await stateAt(`trading-state:${BUSINESS}`)).toMatchObject({ state: 'REDUCE_ONLY', by: 'cli' });
+    expect(await stateAt('trading-state')).toMatchObject({ state: 'ACTIVE' });
     const rec = (await auditOf('trading-state')).at(-1);
     expect(rec?.fields.account).toBe(BUSINESS);
     expect(JSON.parse(rec?.fields.data ?? '{}')).toEqual({ scope: BUSINESS, previous: 'ACTIVE', current: 'REDUCE_ONLY', by: 'cli' });
@@ -65,7 +70,7 @@ describe('ibkr-exec halt / reduce-only / resume', () => {
     expect(resultFor(outcome, PERSONAL).decision).toBe('PLACED');
     expect(codes(resultFor(outcome, BUSINESS))).toEqual(['REDUCE_ONLY']);
     await runCli(stack.config, ['resume', '--account', BUSINESS]);
-    expect(await redis.get(key(`trading-state:${BUSINESS}`))).toBe('ACTIVE');
+    expect(await stateAt(`trading-state:${BUSINESS}`)).toMatchObject({ state: 'ACTIVE' });
 
     // an account resumed under a global halt says it is still halted
     await runCli(stack.config, ['halt']);
@@ -103,7 +108,9 @@ describe('ibkr-exec halt / reduce-only / resume', () => {
     await waitFor(async () => (await status(bizRef)) === 'Cancelled', `${bizRef} Cancelled at the simulator`);
     expect(await status(iraRef)).toMatch(/Submitted/);
     const control = await entries(redis, key('control'));
-    expect(control.at(-1)?.fields).toEqual({ action: 'cancel', account: BUSINESS });
+    const cmd = control.at(-1)?.fields ?? {};
+    expect(cmd).toMatchObject({ action: 'cancel', account: BUSINESS, ts: expect.stringMatching(/^\d+$/), nonce: expect.any(String) });
+    expect(verifyControl(stack.secrets.controlKey, key('control'), cmd)).toBe(true);
     await waitFor(async () => (await auditOf('kill-switch.cancel')).length > 0, 'the daemon audit record of the cancel');
     await waitFor(async () => {
       const ev = await entries(redis, key('orders'));
@@ -126,7 +133,7 @@ describe('ibkr-exec halt / reduce-only / resume', () => {
     await waitFor(async () => (await working()).length === 0, 'no working order left at the simulator');
     const state = await simState(stack);
     expect(state.orders.find((o) => o.orderRef === ref)?.status).toBe('Cancelled');
-    expect(await verifyAudit(redis, key('audit'))).toMatchObject({ ok: true });
+    expect(await verifyAudit(redis, key('audit'), stack.secrets.auditKey)).toMatchObject({ ok: true });
     await runCli(stack.config, ['resume']);
   });
 

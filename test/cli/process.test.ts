@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startStack, type Stack } from '../../src/app/stack.js';
 import { DEFAULT_CONFIG_INPUT } from '../../src/config.js';
+import { decodeState } from '../../src/infra/trading-state.js';
 import { PERSONAL, REDIS, reader, resultFor, run, sig, simState, waitFor } from '../integration/pipeline-helpers.js';
 
 interface Proc {
@@ -40,6 +41,7 @@ describe('ibkr-exec halt / status as a separate process', () => {
     writeFileSync(configFile, JSON.stringify({
       ...DEFAULT_CONFIG_INPUT,
       ib: { host: '127.0.0.1', port: stack.sim.port, clientId: stack.config.ib.clientId },
+      stateDir: stack.config.stateDir,
       redis: { url: REDIS, prefix: stack.config.redis.prefix },
       queue: { name: stack.config.queue.name },
     }));
@@ -63,7 +65,7 @@ describe('ibkr-exec halt / status as a separate process', () => {
 
     const redis = reader();
     try {
-      expect(await redis.get(`${stack.config.redis.prefix}:trading-state`)).toBe('HALTED');
+      expect(decodeState(stack.secrets.controlKey, `${stack.config.redis.prefix}:trading-state`, await redis.get(`${stack.config.redis.prefix}:trading-state`))).toMatchObject({ state: 'HALTED', by: 'cli' });
     } finally {
       redis.disconnect();
     }

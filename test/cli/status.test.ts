@@ -33,7 +33,7 @@ describe('ibkr-exec status', () => {
     redis = reader();
     await run(stack, sig('status-1', { size: { quantity: 1 } }));
     await run(stack, sig('status-2', { accounts: [PERSONAL], size: { quantity: 1 }, order: { type: 'LMT', limitPrice: 185 } }));
-    const states = new TradingStateStore(redis, keysFor(stack.config.redis.prefix));
+    const states = new TradingStateStore(redis, keysFor(stack.config.redis.prefix), stack.secrets.controlKey);
     await states.setAccount(BUSINESS, 'REDUCE_ONLY');
   });
   afterAll(async () => {

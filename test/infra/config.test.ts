@@ -1,5 +1,5 @@
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
@@ -55,8 +55,9 @@ describe('loadConfig', () => {
     expect(c.mode).toBe('paper');
     expect(c.readOnly).toBe(false);
     expect(c.ib).toEqual({ host: '127.0.0.1', port: 7497, clientId: 17, maxMessagesPerSecond: 40 });
-    expect(c.redis).toEqual({ url: 'redis://127.0.0.1:6379', prefix: 'ibkr' });
+    expect(c.redis).toEqual({ url: 'redis://127.0.0.1:6379', prefix: 'ibkr', allowVolatile: false });
     expect(c.queue.name).toBe('signals');
+    expect(c.stateDir).toBe(join(homedir(), '.local', 'state', 'ibkr-exec'));
     expect(c.accounts.map((a) => [a.id, a.type])).toEqual([
       ['DU1000001', 'ROTH_IRA'],
       ['DU1000002', 'PERSONAL'],

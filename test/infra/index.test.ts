@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseConfig, DEFAULT_CONFIG_INPUT } from '../../src/config.js';
 import { createInfra } from '../../src/infra/index.js';
@@ -11,12 +12,15 @@ describe('createInfra', () => {
   it('wires every store to the configured prefix on one connection', async () => {
     const parsed = parseConfig({ ...DEFAULT_CONFIG_INPUT, redis: { url: 'redis://127.0.0.1:6379', prefix: fx.prefix } }, {});
     if (!parsed.ok) throw new Error(parsed.errors.join());
-    const infra = createInfra(parsed.config);
+    const secrets = { controlKey: randomBytes(32), auditKey: randomBytes(32) };
+    const infra = createInfra(parsed.config, { secrets });
     try {
       expect(infra.keys.audit).toBe(`${fx.prefix}:audit`);
       await infra.audit.append({ type: 'TRADING_STATE', data: { previous: await infra.tradingState.setGlobal('HALTED'), current: 'HALTED' } });
-      expect(await infra.redis.get(`${fx.prefix}:trading-state`)).toBe('HALTED');
-      expect(await verifyAudit(infra.redis, infra.keys.audit)).toEqual({ ok: true, count: 1 });
+      expect(JSON.parse((await infra.redis.get(`${fx.prefix}:trading-state`)) ?? '{}')).toMatchObject({ state: 'HALTED', sig: expect.stringMatching(/^[0-9a-f]{64}$/) });
+      expect(await infra.tradingState.getGlobal()).toBe('HALTED');
+      expect(await verifyAudit(infra.redis, infra.keys.audit, secrets.auditKey)).toEqual({ ok: true, count: 1 });
+      expect(await verifyAudit(infra.redis, infra.keys.audit, randomBytes(32))).toMatchObject({ ok: false, seq: 1 });
       expect(await infra.orderIds.reserve(10)).toBe(10);
     } finally {
       await infra.close();

@@ -18,7 +18,7 @@ describe('one orderRef, one broker order', () => {
   const logs = captureLogs();
   beforeAll(async () => {
     stack = await startStack({ redisUrl: REDIS, logger: logs.logger, config: { execution: { reconcileIntervalMs: 300, inflightCheckMs: 200 } } });
-    states = new TradingStateStore(stack.daemon!.infra.redis, stack.daemon!.infra.keys);
+    states = new TradingStateStore(stack.daemon!.infra.redis, stack.daemon!.infra.keys, stack.secrets.controlKey);
   });
   afterAll(async () => {
     redis.disconnect();

@@ -60,7 +60,7 @@ describe('orphan INTENT records', () => {
   });
 
   it('an order in flight on one account does not switch off drift detection for the others', async () => {
-    const states = new TradingStateStore(stack.daemon!.infra.redis, stack.daemon!.infra.keys);
+    const states = new TradingStateStore(stack.daemon!.infra.redis, stack.daemon!.infra.keys, stack.secrets.controlKey);
     expect((await stack.daemon!.infra.outbox.listByState(['INTENT'])).length).toBeGreaterThan(0); // orph-young
     await passes(2);
     const other = new IbBroker({ host: '127.0.0.1', port: stack.sim.port, clientId: 98, reconnect: false });

@@ -52,7 +52,8 @@ describe('pipeline: read-only, paper and live guards', () => {
   });
 
   it('live mode without IBKR_EXEC_LIVE_ACCOUNTS starts read-only: READ_ONLY everywhere, nothing sent', async () => {
-    stack = await startStack({ redisUrl: REDIS, config: { mode: 'live' }, env: {} });
+    // the test Redis keeps nothing on disk: live mode accepts it only with redis.allowVolatile (state-loss.test.ts)
+    stack = await startStack({ redisUrl: REDIS, config: { mode: 'live', redis: { allowVolatile: true } }, env: {} });
     const outcome = await run(stack, sig('live-1'));
     expect(outcome.results).toHaveLength(DEFAULT_CONFIG_INPUT.accounts.length);
     for (const r of outcome.results) {
@@ -63,7 +64,7 @@ describe('pipeline: read-only, paper and live guards', () => {
   });
 
   it('live mode trades exactly the accounts IBKR_EXEC_LIVE_ACCOUNTS lists', async () => {
-    stack = await startStack({ redisUrl: REDIS, config: { mode: 'live' }, env: { IBKR_EXEC_LIVE_ACCOUNTS: PERSONAL } });
+    stack = await startStack({ redisUrl: REDIS, config: { mode: 'live', redis: { allowVolatile: true } }, env: { IBKR_EXEC_LIVE_ACCOUNTS: PERSONAL } });
     const outcome = await run(stack, sig('live-2'));
     expect(outcome.results.map((r) => [r.account, r.decision, codes(r)])).toEqual([
       [IRA, 'DENIED', ['READ_ONLY']],

@@ -87,7 +87,7 @@ describe('pipeline: placement', () => {
     for (const d of data('decision')) expect(d).toMatchObject({ decision: 'APPROVED', quantity: 7, inputs: expect.objectContaining({ ask: expect.any(String), netLiquidation: expect.any(String) }) });
     expect(data('outcome')).toHaveLength(1);
 
-    const audit = await verifyAudit(redis, `${stack.config.redis.prefix}:audit`);
+    const audit = await verifyAudit(redis, `${stack.config.redis.prefix}:audit`, stack.secrets.auditKey);
     expect(audit).toMatchObject({ ok: true });
     expect((audit as { count: number }).count).toBeGreaterThan(5);
   });

@@ -48,7 +48,7 @@ describe('pipeline: daemon restart', () => {
 
     const orders = (await simState(stack)).orders.filter((o) => o.orderRef.startsWith('ix1-'));
     expect(orders).toHaveLength(2);
-    expect(await verifyAudit(redis, `${stack.config.redis.prefix}:audit`)).toMatchObject({ ok: true });
+    expect(await verifyAudit(redis, `${stack.config.redis.prefix}:audit`, stack.secrets.auditKey)).toMatchObject({ ok: true });
   });
 
   it('a fill that happens while the daemon is down is published once after it restarts', async () => {

@@ -19,7 +19,7 @@ describe('pipeline: trading state (kill switch)', () => {
   beforeAll(async () => {
     stack = await startStack({ redisUrl: REDIS });
     redis = reader();
-    states = new TradingStateStore(redis, keysFor(stack.config.redis.prefix));
+    states = new TradingStateStore(redis, keysFor(stack.config.redis.prefix), stack.secrets.controlKey);
   });
   afterEach(async () => {
     await states.setGlobal('ACTIVE');

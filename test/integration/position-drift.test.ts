@@ -11,7 +11,7 @@ describe('position drift between the broker and our ledger', () => {
   let states: TradingStateStore;
   beforeAll(async () => {
     stack = await startStack({ redisUrl: REDIS, config: { execution: { reconcileIntervalMs: 200, inflightCheckMs: 200 } } });
-    states = new TradingStateStore(stack.daemon!.infra.redis, stack.daemon!.infra.keys);
+    states = new TradingStateStore(stack.daemon!.infra.redis, stack.daemon!.infra.keys, stack.secrets.controlKey);
   });
   afterAll(async () => {
     await stack?.stop();

@@ -30,7 +30,7 @@ describe('an order stuck UNRESOLVED', () => {
     const ref = orderRefFor('stuck-1', PERSONAL, 'entry');
     await outbox.createIntent({ orderRef: ref, signalId: 'stuck-1', account: PERSONAL, leg: 'entry', symbol: 'AAPL', secType: 'STK', currency: 'USD', side: 'BUY', quantity: 1, price: new Decimal(190), multiplier: 1, payload: JSON.stringify({ jobId: 'sig-stuck-1' }), createdAt: Date.now() });
     expect((await outbox.update(ref, { state: 'UNRESOLVED', orderId: 987_654, sentAt: Date.now(), updatedAt: Date.now() })).ok).toBe(true);
-    const states = new TradingStateStore(stack.daemon!.infra.redis, stack.daemon!.infra.keys);
+    const states = new TradingStateStore(stack.daemon!.infra.redis, stack.daemon!.infra.keys, stack.secrets.controlKey);
     const start = stack.daemon!.reconciler.completedPasses;
     await waitFor(async () => (await states.getAccount(PERSONAL)) === 'REDUCE_ONLY', 'REDUCE_ONLY on the personal account');
     expect(stack.daemon!.reconciler.completedPasses - start).toBeGreaterThan(3);

@@ -4,6 +4,8 @@ import { registerAuditCommands } from './audit.js';
 import { registerBenchCommand } from './bench.js';
 import { registerDaemonCommand } from './daemon.js';
 import { registerDemoCommand } from './demo.js';
+import { registerInitCommand } from './init.js';
+import { registerRedisAclCommand } from './redis-acl.js';
 import { registerKillSwitchCommands } from './kill-switch.js';
 import { registerQueryCommands } from './queries.js';
 import { registerSignalCommand } from './signal.js';
@@ -20,4 +22,6 @@ export function registerCommands(program: Command): void {
   registerStatusCommand(program);
   registerAuditCommands(program);
   registerBenchCommand(program);
+  registerInitCommand(program);
+  registerRedisAclCommand(program);
 }

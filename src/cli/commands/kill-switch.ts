@@ -8,7 +8,14 @@
  * (`--json`: one object). The running daemon reads the state before every order, so the switch takes
  * effect for the next order without talking to the daemon.
  *
- * `halt --cancel` also XADDs `{action: "cancel", account?}` to `<prefix>:control`: IB lets only the client
+ * Every value is signed with the control key (trading-state.ts) and so is every control command; the key
+ * comes from the secrets (`IBKR_EXEC_CONTROL_KEY_FILE`, else the state directory; `ibkr-exec init`).
+ *
+ * After a loss of Redis state the daemon halts globally with reason `redis state lost`; `resume` (global)
+ * then shows that reason and what the daemon rebuilt from the broker, clears the loss record, and refuses
+ * (exit 1) while the rebuild has not finished, unless `--force`.
+ *
+ * `halt --cancel` also XADDs a signed `{action: "cancel", account?}` to `<prefix>:control`: IB lets only the client
  * id that placed an order cancel it, so the running daemon's ControlListener does the cancelling (all
  * accounts: its working orders plus a global cancel; one account: that account's working orders).
  * Pitfalls: the daemon reads the control stream from the moment it starts, so a cancel request sent while
@@ -20,7 +27,10 @@ import type { Config } from '../../config.js';
 import type { TradingState } from '../../domain/types.js';
 import { AuditLog } from '../../infra/audit.js';
 import { TradingStateStore } from '../../infra/trading-state.js';
-import { cliConfig, cliKeys, cliRedis, globalOptions } from '../context.js';
+import type { Redis } from 'ioredis';
+import { signControl } from '../../infra/signing.js';
+import type { StateLossRecord } from '../../infra/state-dir.js';
+import { cliConfig, cliKeys, cliRedis, cliSecrets, cliStateDir, globalOptions } from '../context.js';
 import { CliError, printJson } from '../output.js';
 
 /** Injectable parts (tests pass the config of an in-process stack and capture the output). */
@@ -44,11 +54,15 @@ export interface TradingStateChangeReport {
   readonly cancelRequestId?: string;
   /** what the change does not do: the global state still overrides the account's; a read-only config sends no cancel */
   readonly note?: string;
+  /** global resume after a loss of Redis state: the loss and what was rebuilt */
+  readonly stateLoss?: StateLossRecord;
 }
 
 interface SwitchOpts {
   account?: string;
   cancel?: boolean;
+  reason?: string;
+  force?: boolean;
 }
 
 /** Registers `halt`, `reduce-only` and `resume`. */
@@ -69,16 +83,20 @@ export function registerKillSwitchCommands(program: Command, deps: KillSwitchDep
     .description('kill switch: no new orders (globally, or for one account)')
     .option('--account <id>', 'halt only this declared account')
     .option('--cancel', "also ask the running daemon to cancel its working orders (of this account, or all)")
+    .option('--reason <text>', 'why (stored in the signed value and the audit trail)')
     .action(action('HALTED'));
   program
     .command('reduce-only')
     .description('kill switch: only orders that reduce a position (globally, or for one account)')
     .option('--account <id>', 'only this declared account')
+    .option('--reason <text>', 'why (stored in the signed value and the audit trail)')
     .action(action('REDUCE_ONLY'));
   program
     .command('resume')
-    .description('kill switch off: trade normally again (globally, or for one account)')
+    .description('kill switch off: trade normally again (globally, or for one account); after a loss of Redis state it shows what was rebuilt')
     .option('--account <id>', 'only this declared account')
+    .option('--reason <text>', 'why (stored in the signed value and the audit trail)')
+    .option('--force', 'resume after a loss of Redis state even though the daemon has not finished rebuilding from the broker')
     .action(action('ACTIVE'));
 }
 
@@ -95,25 +113,55 @@ export async function setTradingState(config: Config, current: TradingState, o: 
   }
   const redis = await cliRedis(config);
   try {
+    const secrets = cliSecrets(config);
     const keys = cliKeys(config);
-    const store = new TradingStateStore(redis, keys);
-    const previous = account === undefined ? await store.setGlobal(current) : await store.setAccount(account, current);
+    const store = new TradingStateStore(redis, keys, secrets.controlKey);
+    const stateLoss = account === undefined && current === 'ACTIVE' ? await pendingLoss(redis, config, o.force === true) : undefined;
+    const meta = { by: 'cli', ...(o.reason ? { reason: o.reason } : {}) };
+    const previous = account === undefined ? await store.setGlobal(current, meta) : await store.setAccount(account, current, meta);
     const scope = account ?? 'global';
     let cancelRequestId: string | undefined;
     if (o.cancel && current === 'HALTED') {
-      const fields = ['action', 'cancel', ...(account !== undefined ? ['account', account] : [])];
-      cancelRequestId = (await redis.xadd(keys.control, '*', ...fields)) ?? undefined;
+      const fields = { action: 'cancel', ...(account !== undefined ? { account } : {}), ...(o.reason ? { reason: o.reason } : {}) };
+      cancelRequestId = (await redis.xadd(keys.control, '*', ...signControl(secrets.controlKey, keys.control, fields, Date.now()))) ?? undefined;
     }
-    const audit = new AuditLog(redis, keys.audit);
+    const audit = new AuditLog(redis, keys.audit, secrets.auditKey);
     const { seq } = await audit.append({
       type: 'trading-state',
       ...(account !== undefined ? { account } : {}),
-      data: { scope, previous, current, by: 'cli', ...(cancelRequestId !== undefined ? { cancelRequested: true } : {}) },
+      data: { scope, previous, current, by: 'cli', ...(o.reason ? { reason: o.reason } : {}), ...(cancelRequestId !== undefined ? { cancelRequested: true } : {}), ...(stateLoss ? { stateLoss } : {}) },
     });
+    if (stateLoss) await clearLoss(redis, config, stateLoss);
     const note = await noteFor(store, config, current, account, cancelRequestId !== undefined);
-    return { scope, previous, current, changed: previous !== current, auditSeq: seq, ...(cancelRequestId !== undefined ? { cancelRequestId } : {}), ...(note ? { note } : {}) };
+    return { scope, previous, current, changed: previous !== current, auditSeq: seq, ...(cancelRequestId !== undefined ? { cancelRequestId } : {}), ...(note ? { note } : {}), ...(stateLoss ? { stateLoss } : {}) };
   } finally {
     redis.disconnect();
+  }
+}
+
+/** The unresolved loss of Redis state a global resume is about to end (Redis first, else the state directory). */
+async function pendingLoss(redis: Redis, config: Config, force: boolean): Promise<StateLossRecord | undefined> {
+  const raw = await redis.get(cliKeys(config).stateLoss);
+  let loss: StateLossRecord | undefined;
+  try {
+    loss = raw !== null ? (JSON.parse(raw) as StateLossRecord) : cliStateDir(config).readLoss();
+  } catch {
+    loss = undefined;
+  }
+  if (loss === undefined || loss.resumedAt !== undefined) return undefined;
+  if (loss.rebuilt === undefined && !force) {
+    throw new CliError(`Redis lost its state (detected ${loss.detectedAt}: ${loss.why}) and the daemon has not finished rebuilding the outbox from the broker yet; wait for it (ibkr-exec status), or resume with --force`);
+  }
+  return loss;
+}
+
+async function clearLoss(redis: Redis, config: Config, loss: StateLossRecord): Promise<void> {
+  await redis.del(cliKeys(config).stateLoss);
+  const dir = cliStateDir(config);
+  try {
+    if (dir.readLoss()?.epoch === loss.epoch) dir.writeLoss({ ...loss, resumedAt: new Date().toISOString() });
+  } catch {
+    // the state directory lives with the daemon; a CLI elsewhere only clears the Redis record
   }
 }
 
@@ -135,5 +183,15 @@ export function describeChange(r: TradingStateChangeReport): string {
   const cancel = r.cancelRequestId
     ? `; asked the running daemon to cancel its working orders${r.scope === 'global' ? ' (all accounts)' : ` of ${r.scope}`} — if no daemon is running, nothing cancels them`
     : '';
-  return `${what}${cancel} (audit seq ${r.auditSeq})${r.note ? `; note: ${r.note}` : ''}`;
+  return `${lossLines(r.stateLoss)}${what}${cancel} (audit seq ${r.auditSeq})${r.note ? `; note: ${r.note}` : ''}`;
+}
+
+/** What a resume after a loss of Redis state prints before the change itself. */
+function lossLines(l: StateLossRecord | undefined): string {
+  if (l === undefined) return '';
+  const head = l.lostAuditHead ? `audit head seq ${l.lostAuditHead.seq} lost` : 'no anchored audit head';
+  const rebuilt = l.rebuilt
+    ? `rebuilt from the broker at ${l.rebuilt.at}: ${l.rebuilt.orders} order(s) re-adopted${l.rebuilt.orderRefs.length ? ` (${l.rebuilt.orderRefs.join(', ')})` : ''}, ${l.rebuilt.executions} execution(s) seen, order-id high-water mark ${l.rebuilt.orderIdHighWater}`
+    : 'NOT rebuilt from the broker (--force)';
+  return `trading was halted: ${l.reason} (detected ${l.detectedAt}, ${l.when}: ${l.why}; ${head})\n${rebuilt}\n`;
 }

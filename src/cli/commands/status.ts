@@ -19,7 +19,8 @@ import { effectiveState, TradingStateStore } from '../../infra/trading-state.js'
 import { tailAudit } from '../../infra/audit.js';
 import { redisOptionsFor } from '../../infra/redis.js';
 import type { BrokerAccountSummary } from '../../execution/broker-port.js';
-import { cliConfig, cliKeys, cliRedis, connectCliBroker, globalOptions } from '../context.js';
+import type { StateLossRecord } from '../../infra/state-dir.js';
+import { cliConfig, cliKeys, cliRedis, cliSecrets, connectCliBroker, globalOptions } from '../context.js';
 import { CliError, formatTable } from '../output.js';
 import { connectionErrorMessage } from './queries.js';
 
@@ -53,6 +54,10 @@ export interface StatusReport {
   readonly queue: { name: string; counts: Readonly<Record<string, number>> };
   readonly outbox: Readonly<Record<string, number>>;
   readonly audit: { key: string; lastSeq: number; lastTs: string | null };
+  /** scopes whose value reads HALTED because it is missing, unsigned, forged or replayed: why */
+  readonly tradingStateProblems: Readonly<Record<string, string>>;
+  /** a loss of Redis state not yet ended by `ibkr-exec resume` (CONTRACT §2 stateDir) */
+  readonly stateLoss: StateLossRecord | null;
 }
 
 const QUEUE_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'paused', 'waiting-children', 'failed', 'completed'] as const;
@@ -100,7 +105,20 @@ export async function collectStatus(
 
 async function redisFacts(config: Config, redis: Redis): Promise<Omit<StatusReport, 'connection' | 'accounts'>> {
   const keys = cliKeys(config);
-  const tradingState = await new TradingStateStore(redis, keys).snapshot(config.accounts.map((a) => a.id));
+  const ids = config.accounts.map((a) => a.id);
+  let controlKey: Buffer;
+  let keyProblem: string | undefined;
+  try {
+    controlKey = cliSecrets(config).controlKey;
+  } catch (e) {
+    controlKey = Buffer.alloc(32); // every value then reads HALTED, and the problem says why
+    keyProblem = (e as Error).message;
+  }
+  const readings = await new TradingStateStore(redis, keys, controlKey).readings(ids);
+  const tradingState = { global: readings.global?.state ?? 'HALTED', accounts: Object.fromEntries(ids.map((a) => [a, readings[a]?.state ?? 'HALTED'])) } as StatusReport['tradingState'];
+  const tradingStateProblems = Object.fromEntries(Object.entries(readings).filter(([, r]) => r.problem !== undefined).map(([k, r]) => [k, keyProblem ?? r.problem ?? '']));
+  const lossRaw = await redis.get(keys.stateLoss);
+  const stateLoss = lossRaw === null ? null : parseLoss(lossRaw);
   const sizes = await Promise.all(ORDER_STATES.map((s) => redis.scard(keys.outboxState(s))));
   const outbox = Object.fromEntries(ORDER_STATES.map((s, i) => [s, sizes[i] ?? 0]));
   const [last] = await tailAudit(redis, keys.audit, 1);
@@ -109,9 +127,18 @@ async function redisFacts(config: Config, redis: Redis): Promise<Omit<StatusRepo
   queue.on('error', () => undefined);
   try {
     const counts = await queue.getJobCounts(...QUEUE_STATES);
-    return { tradingState, queue: { name: config.queue.name, counts }, outbox, audit: { key: keys.audit, lastSeq: last?.seq ?? 0, lastTs: last?.ts ?? null } };
+    return { tradingState, queue: { name: config.queue.name, counts }, outbox, audit: { key: keys.audit, lastSeq: last?.seq ?? 0, lastTs: last?.ts ?? null }, tradingStateProblems, stateLoss };
   } finally {
     await queue.close();
+  }
+}
+
+/** The loss record; an unreadable one is still shown as a loss (never hidden). */
+function parseLoss(raw: string): StateLossRecord {
+  try {
+    return JSON.parse(raw) as StateLossRecord;
+  } catch {
+    return { reason: 'redis state lost', detectedAt: '?', why: 'the loss record in Redis is unreadable', when: '?', lostEpoch: '?', epoch: '?', lostAuditHead: null };
   }
 }
 
@@ -167,9 +194,16 @@ export function formatStatus(r: StatusReport): string {
   const depth = ['waiting', 'active', 'delayed'];
   const counts = Object.entries(r.queue.counts).filter(([k, n]) => depth.includes(k) || n > 0).map(([k, n]) => `${k} ${n}`).join(', ');
   const outbox = Object.entries(r.outbox).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ') || 'empty';
+  const loss = r.stateLoss;
+  const lossRows = loss
+    ? [['REDIS STATE LOST', `${loss.detectedAt}: ${loss.why}; ${loss.rebuilt ? `${loss.rebuilt.orders} order(s) re-adopted from the broker` : 'rebuilding from the broker'}; halted until "ibkr-exec resume"`]]
+    : [];
+  const problems = Object.entries(r.tradingStateProblems).map(([scope, why]) => [`state ${scope}`, `reads HALTED: ${why}`]);
   const overview = formatTable(['item', 'value'], [
     ['broker', conn],
+    ...lossRows,
     ['trading state', r.tradingState.global],
+    ...problems,
     [`queue ${r.queue.name}`, counts],
     ['outbox', outbox],
     ['audit', r.audit.lastSeq > 0 ? `last seq ${r.audit.lastSeq} at ${r.audit.lastTs ?? '?'}` : 'no records yet'],
