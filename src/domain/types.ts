@@ -101,8 +101,16 @@ export interface AccountConfig {
 
 export interface RiskLimits {
   readonly maxOrderQuantity: number;
+  /** per order, in the account base currency (futures: multiplier × price × contracts) */
   readonly maxOrderNotional: Decimal;
+  /** 0 disables the collar */
   readonly priceCollarPercent: Decimal;
+  /** per account and UTC day: the notional of orders placed today plus this one; 0 or absent = no limit */
+  readonly maxDailyNotional?: Decimal;
+  /** per account and instrument: |position + working orders + this order| × price × multiplier; 0 or absent = no limit */
+  readonly maxPositionNotional?: Decimal;
+  /** overrides of `maxOrderNotional` per secType (e.g. `{ "FUT": 400000 }`) */
+  readonly maxOrderNotionalBySecType?: Readonly<Partial<Record<SecType, Decimal>>>;
 }
 
 export interface IraPolicy {
@@ -198,6 +206,9 @@ export const REASON_CODES = [
   'IRA_FX_BORROW',
   'IRA_PROHIBITED_SECURITY',
   'IRA_FUTURES_MARGIN',
+  'NO_FX_RATE',
+  'MAX_DAILY_NOTIONAL',
+  'MAX_POSITION_NOTIONAL',
   'INSUFFICIENT_BUYING_POWER',
   'MAX_QUANTITY',
   'MAX_NOTIONAL',

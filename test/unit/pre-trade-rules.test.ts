@@ -43,7 +43,7 @@ const et = { symbol: 'ET', secType: 'STK' as const, exchange: 'SMART', currency:
 const etQuote = aQuote({ bid: d('17.4'), ask: d('17.5'), last: d('17.5') });
 
 /** For every reason code: cases that must deny with it, and nearby cases that must be approved outright. */
-const TABLE: Readonly<Record<Exclude<ReasonCode, 'BROKER_REJECTED'>, { fail: Case[]; pass: Case[] }>> = {
+const TABLE: Readonly<Record<Exclude<ReasonCode, 'BROKER_REJECTED' | 'NO_FX_RATE' | 'MAX_DAILY_NOTIONAL' | 'MAX_POSITION_NOTIONAL'>, { fail: Case[]; pass: Case[] }>> = {
   READ_ONLY: {
     fail: [
       { name: 'readOnly is true', ctx: { readOnly: true }, message: 'read-only mode (readOnly is true): no order leaves the process' },
