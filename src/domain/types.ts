@@ -189,9 +189,19 @@ export interface WorkingOrder {
   readonly side: Side;
   /** quantity not yet filled */
   readonly remaining: number;
-  /** cash this order can still consume (BUY): remaining × price × multiplier; zero for SELL */
+  /** cash this order can still consume (BUY): remaining × price × multiplier; zero for SELL and futures (margin, see the IRA futures rule) */
   readonly reservedCash: Decimal;
   readonly currency: string;
+  /** the contract id the order was sent with, when known */
+  readonly conId?: number;
+  /** which leg of its signal this is (bracket children: takeProfit / stopLoss) */
+  readonly leg?: LegName;
+  /** the OCA group of a bracket child */
+  readonly ocaGroup?: string;
+  /** contract multiplier the order was valued with */
+  readonly multiplier?: number;
+  /** the price its cash was reserved at */
+  readonly price?: Decimal;
 }
 
 // ---------------------------------------------------------------- decisions and outcomes (CONTRACT §4)
@@ -255,7 +265,7 @@ export interface OrderLeg {
   readonly algo?: AlgoSpec;
   /** the entry leg's orderRef for bracket children */
   readonly parentRef?: string;
-  /** OCA group shared by bracket children */
+  /** OCA group shared by bracket children (also set on a close that joins a position's bracket group) */
   readonly ocaGroup?: string;
 }
 

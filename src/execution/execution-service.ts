@@ -12,13 +12,16 @@
  * value. Tasks of one account never run concurrently (see pipeline.ts).
  */
 import { BrokerError, BrokerUnavailableError, type BrokerPort } from './broker-port.js';
-import { evaluateSignalForAccount, type AccountDecision, type TargetAccount } from './evaluate.js';
+import { evaluateSignalForAccount, lateStateReasons, passesGates, type AccountDecision, type EvaluationContext, type TargetAccount } from './evaluate.js';
 import type { MarketContext } from './market-context.js';
 import type { OrderEventProcessor } from './order-events.js';
 import { orderRefFor } from '../domain/order-ref.js';
 import type { Clock } from '../domain/clock.js';
-import type { Decimal} from '../domain/types.js';
-import { type AccountResult, type OrderLeg, type Reason, type Signal, type AccountType, type Mode, type RiskLimits, type IraPolicy } from '../domain/types.js';
+import { isIraType, type Decimal, type AccountResult, type Instrument, type OrderLeg, type Reason, type Signal, type AccountType, type Mode, type RiskLimits, type IraPolicy, type WorkingOrder } from '../domain/types.js';
+import { futuresKey } from '../sizing/futures-book.js';
+import { isBrokerIra } from '../validation/rule.js';
+import { utcDay, type DailyNotional } from '../infra/daily-notional.js';
+import type { Ack } from './order-events.js';
 import type { Outbox, OutboxRecord } from '../infra/outbox.js';
 import type { AuditLog } from '../infra/audit.js';
 import type { StreamPublisher } from '../infra/streams.js';
@@ -51,6 +54,8 @@ export interface ExecutionDeps {
   readonly audit: AuditLog;
   readonly tradingState: TradingStateStore;
   readonly events: OrderEventProcessor;
+  /** per-account notional placed today (limits.maxDailyNotional); without it the daily limit sees 0 */
+  readonly dailyNotional?: DailyNotional;
   /** runs a reconciliation pass now; resolves with whether connectivity was clear throughout */
   readonly reconcileNow: () => Promise<{ readonly connectivityClear: boolean }>;
   readonly clock: Clock;
@@ -77,12 +82,12 @@ export class ExecutionService {
       const resumed = await this.resume(task, existing);
       if (resumed) return resumed;
     }
-    const { decision, audited } = await this.decide(task);
+    const { decision, audited, ctx } = await this.decide(task);
     if (decision.kind === 'DENIED') {
       await audited;
       return result(decision, 'DENIED', decision.reasons);
     }
-    return this.submit(task, decision, audited);
+    return this.submit(task, decision, audited, ctx);
   }
 
   // -- DECIDE ---------------------------------------------------------------------------------------
@@ -91,14 +96,14 @@ export class ExecutionService {
    * Loads the context and evaluates. The decision's audit append is started, not awaited: the caller
    * awaits `audited` before anything is sent or returned (it overlaps with writing the intent).
    */
-  private async decide(task: AccountTask): Promise<{ decision: AccountDecision; audited: Promise<unknown> }> {
+  private async decide(task: AccountTask): Promise<{ decision: AccountDecision; audited: Promise<unknown>; ctx: EvaluationContext }> {
     const { signal, target } = task;
     const p = this.d.policy;
     const stockBuy = signal.side === 'BUY' && signal.instrument.secType === 'STK';
     const [snap, quote, contract, listed, states] = await Promise.all([
       !target.linked ? undefined : stockBuy ? this.d.market.accountForBuy(target.account, signal.instrument) : this.d.market.account(target.account).then((snapshot) => ({ snapshot, pending: [] })),
       this.d.market.quote(signal.instrument).catch(() => undefined),
-      this.d.market.contract(signal.instrument).catch((e: unknown) => this.contractProblem(e)),
+      this.d.market.contract(signal.instrument).then((c) => ({ contract: c }), (e: unknown) => this.contractProblem(signal.instrument, e)),
       this.d.outbox.listWorking(target.account),
       this.d.tradingState.effective(target.account),
     ]);
@@ -106,8 +111,7 @@ export class ExecutionService {
     // our executions the cached snapshot may not show yet stay reserved in full (see MarketContext.accountForBuy)
     const pendingRefs = new Set(snap?.pending.map((w) => w.orderRef));
     const working = [...listed.filter((w) => !pendingRefs.has(w.orderRef)), ...(snap?.pending ?? [])];
-    const futuresInitialMargin = signal.instrument.secType === 'FUT' ? await this.futuresInitialMargin(task) : undefined;
-    const decision = evaluateSignalForAccount(signal, {
+    const base: EvaluationContext = {
       now: this.d.clock.now(),
       mode: p.mode,
       readOnly: p.readOnly,
@@ -120,10 +124,11 @@ export class ExecutionService {
       ...(account ? { account } : {}),
       linked: target.linked,
       ...(quote ? { quote } : {}),
-      ...(contract ? { contract } : {}),
+      ...contract,
       working,
-      ...(futuresInitialMargin ? { futuresInitialMargin } : {}),
-    });
+    };
+    const ctx = { ...base, ...(await this.brokerInputs(signal, base)) };
+    const decision = evaluateSignalForAccount(signal, ctx);
     const audited = this.d.audit.append({
       type: 'decision',
       account: target.account,
@@ -139,25 +144,70 @@ export class ExecutionService {
       },
     });
     audited.catch(() => undefined); // awaited by the caller; this only keeps it from being reported as unhandled meanwhile
-    return { decision, audited };
+    return { decision, audited, ctx };
   }
 
-  /** A contract the broker does not know is reported as a broker refusal; anything else is retried. */
-  private contractProblem(e: unknown): undefined {
-    if (e instanceof BrokerError && e.code === 200) return undefined;
+  /**
+   * What the rules need beyond the snapshot, asked only when the account gates pass (read-only or HALTED:
+   * nothing at all is sent to the broker for an order, not even a what-if): the FX rate to the base
+   * currency, futures initial margins (this contract, and in an IRA every future held or working), and
+   * the notional placed today.
+   */
+  private async brokerInputs(signal: Signal, ctx: EvaluationContext): Promise<Partial<EvaluationContext>> {
+    const a = ctx.account;
+    if (!a || !passesGates(signal, ctx)) return {};
+    const i = signal.instrument;
+    const [fxToBase, futures, placedToday] = await Promise.all([
+      i.currency === a.baseCurrency ? undefined : this.d.market.fxRate(i.currency, a.baseCurrency),
+      i.secType === 'FUT' ? this.futuresInputs(signal, ctx) : undefined,
+      this.d.dailyNotional && ctx.limits.maxDailyNotional?.gt(0) ? this.d.dailyNotional.total(ctx.accountId, utcDay(ctx.now)) : undefined,
+    ]);
+    return { ...(fxToBase ? { fxToBase } : {}), ...futures, ...(placedToday ? { placedToday } : {}) };
+  }
+
+  private async futuresInputs(signal: Signal, ctx: EvaluationContext): Promise<Partial<EvaluationContext>> {
+    const i = signal.instrument;
+    const conId = ctx.contract?.conId ?? i.conId;
+    const mine = futuresKey(conId, i.symbol);
+    const futuresInitialMargin = await this.initialMargin(ctx.accountId, conId !== undefined ? { ...i, conId } : i);
+    const ira = (ctx.declaredType !== undefined && isIraType(ctx.declaredType)) || isBrokerIra(ctx.account?.brokerAccountType);
+    if (!ira || !ctx.account) return futuresInitialMargin ? { futuresInitialMargin } : {};
+    const others = new Map<string, Instrument>();
+    for (const pos of ctx.account.positions) {
+      if (pos.secType === 'FUT' && pos.quantity !== 0) others.set(futuresKey(pos.conId, pos.symbol), { symbol: pos.symbol, secType: 'FUT', exchange: '', currency: pos.currency, ...(pos.conId !== undefined ? { conId: pos.conId } : {}) });
+    }
+    for (const w of ctx.working as readonly WorkingOrder[]) {
+      if (w.secType === 'FUT' && w.conId !== undefined) others.set(futuresKey(w.conId, w.symbol), { symbol: w.symbol, secType: 'FUT', exchange: '', currency: w.currency, conId: w.conId });
+    }
+    others.delete(mine);
+    const margins = new Map<string, Decimal>();
+    await Promise.all([...others].map(async ([key, inst]) => {
+      const info = await this.d.market.contract(inst).catch(() => undefined);
+      const m = await this.initialMargin(ctx.accountId, info ? { ...inst, exchange: info.exchange } : inst);
+      if (m) margins.set(key, m);
+    }));
+    return { ...(futuresInitialMargin ? { futuresInitialMargin } : {}), futuresMargins: margins };
+  }
+
+  /** A contract the broker cannot define (200) becomes a clear denial; anything else is retried. */
+  private contractProblem(i: Instrument, e: unknown): { contractError: Reason } {
+    if (e instanceof BrokerError && e.code === 200) {
+      const what = [i.symbol, i.secType, i.exchange, i.currency, i.lastTradeDateOrContractMonth].filter(Boolean).join(' ');
+      return { contractError: { code: 'BROKER_REJECTED', brokerCode: 200, message: `the broker has no security definition for ${what} (IB 200: ${e.message}); nothing was sent` } };
+    }
     throw e;
   }
 
-  private futuresInitialMargin(task: AccountTask): Promise<Decimal | undefined> {
-    const i = task.signal.instrument;
-    const key = `${i.symbol}|${i.exchange}|${i.lastTradeDateOrContractMonth ?? ''}`;
+  /** Initial margin per contract (account base currency) from a what-if probe of BUY 1, cached per contract. */
+  private initialMargin(account: string, i: Instrument): Promise<Decimal | undefined> {
+    const key = i.conId !== undefined ? `#${i.conId}` : `${i.symbol}|${i.exchange}|${i.lastTradeDateOrContractMonth ?? ''}`;
     let p = this.futuresMargin.get(key);
     if (!p) {
       const probe: OrderLeg = {
         leg: 'entry',
-        orderRef: orderRefFor(`whatif:${key}`, task.target.account, 'entry'),
-        signalId: task.signal.id,
-        account: task.target.account,
+        orderRef: orderRefFor(`whatif:${key}`, account, 'entry'),
+        signalId: `whatif:${key}`,
+        account,
         instrument: i,
         side: 'BUY',
         quantity: 1,
@@ -165,7 +215,10 @@ export class ExecutionService {
         tif: 'DAY',
         outsideRth: false,
       };
-      p = this.d.broker.whatIf(probe).then((r) => r.initMarginChange ?? r.initMarginAfter);
+      p = this.d.broker.whatIf(probe).then((r) => {
+        const m = r.initMarginChange ?? r.initMarginAfter;
+        return m && !m.isZero() ? m.abs() : undefined;
+      });
       this.futuresMargin.set(key, p);
       p.catch(() => this.futuresMargin.delete(key));
     }
@@ -174,7 +227,7 @@ export class ExecutionService {
 
   // -- SEND -----------------------------------------------------------------------------------------
 
-  private async submit(task: AccountTask, decision: Extract<AccountDecision, { kind: 'APPROVED' }>, audited: Promise<unknown>): Promise<AccountResult> {
+  private async submit(task: AccountTask, decision: Approved, audited: Promise<unknown>, ctx: EvaluationContext): Promise<AccountResult> {
     const { signal } = task;
     const legs = decision.legs;
     const refs = legs.map((l) => l.orderRef);
@@ -194,7 +247,8 @@ export class ExecutionService {
         side: leg.side,
         quantity: leg.quantity,
         price: leg.limitPrice ?? leg.stopPrice ?? decision.referencePrice,
-        multiplier: Number(leg.instrument.multiplier ?? 1) || 1,
+        multiplier: decision.multiplier.toNumber(), // from contract details, never the producer's
+
         payload: JSON.stringify({ jobId: task.jobId, leg } satisfies LegPayload),
         createdAt: now,
       });
@@ -209,16 +263,18 @@ export class ExecutionService {
     const [, states] = await Promise.all([
       this.d.audit.append({ type: 'order.intent', account: entry.account, signalId: signal.id, orderRef: entry.orderRef, data: { jobId: task.jobId, legs } }),
       this.d.tradingState.effective(entry.account),
+      this.recordDaily(decision, now),
     ]);
     const gate = states.effective;
-    if (gate === 'HALTED' || (gate === 'REDUCE_ONLY' && !(await this.reduces(task, decision)))) {
+    const late = gate === 'ACTIVE' ? [] : await this.lateReasons(task, decision, ctx, gate);
+    if (late.length > 0) {
       await this.discard(signal.id, refs);
-      const reason: Reason = { code: gate, message: `trading state is ${gate} for ${entry.account} (changed while the signal was evaluated)` };
-      await this.d.audit.append({ type: 'decision', account: entry.account, signalId: signal.id, data: { jobId: task.jobId, decision: 'DENIED', reasons: [reason], late: true } });
-      return { ...result(decision, 'DENIED', [reason]), quantity: 0 };
+      await this.d.audit.append({ type: 'decision', account: entry.account, signalId: signal.id, data: { jobId: task.jobId, decision: 'DENIED', reasons: late, late: true } });
+      return { ...result(decision, 'DENIED', late), quantity: 0 };
     }
 
-    const ack = this.d.events.awaitAck(entry.orderRef, this.d.policy.ackTimeoutMs);
+    const acks = legs.map((l) => this.d.events.awaitAck(l.orderRef, this.d.policy.ackTimeoutMs));
+    const ack = { cancel: () => acks.forEach((a) => a.cancel()) };
     this.d.events.beginSend(refs);
     let placed;
     try {
@@ -251,33 +307,87 @@ export class ExecutionService {
     } finally {
       this.d.events.endSend(refs);
     }
-    const answer = await ack.promise;
+    return this.answer(decision, placed, await Promise.all(acks.map((a) => a.promise)));
+  }
+
+  /**
+   * The outcome from the broker's answers to every leg (entry first): PLACED only when every leg was
+   * accepted. A rejected entry is REJECTED with its reason. A rejected child leaves the entry untransmitted
+   * (it waits for the last leg) and unprotected: the entry is cancelled, and the outcome is REJECTED with
+   * the child's reason. A leg without an answer makes the whole order UNRESOLVED.
+   */
+  private async answer(decision: Approved, placed: readonly { orderRef: string; orderId: number }[], answers: readonly (Ack | undefined)[]): Promise<AccountResult> {
+    const legs = decision.legs;
+    const entry = legs[0]!;
     const entryId = placed.find((p) => p.orderRef === entry.orderRef)?.orderId;
-    if (!answer) {
-      const rec = await this.d.events.apply(entry.orderRef, 'TIMEOUT', {}, 'ack-timeout');
-      return this.unresolved(decision, rec, `no answer from the broker within ${this.d.policy.ackTimeoutMs} ms`);
+    const ids = { orderRef: entry.orderRef, ...(entryId !== undefined ? { orderId: entryId } : {}) };
+    const rejectedAt = answers.findIndex((a) => a?.kind === 'rejected');
+    const rejected = answers[rejectedAt];
+    if (rejected?.kind === 'rejected') {
+      const leg = legs[rejectedAt]!;
+      const prefix = leg.leg === 'entry' ? '' : `bracket ${leg.leg} ${leg.side} ${leg.quantity} ${leg.instrument.symbol}: `;
+      const reason: Reason = { code: 'BROKER_REJECTED', message: `${prefix}${rejected.message}`, ...(rejected.code !== undefined ? { brokerCode: rejected.code } : {}) };
+      const notes = leg.leg === 'entry' ? [] : [await this.cancelFamily(decision, placed, answers)];
+      return { ...result(decision, 'REJECTED', [reason]), notes: [...decision.notes, ...notes], ...ids };
     }
-    if (answer.kind === 'rejected') {
-      const reason: Reason = { code: 'BROKER_REJECTED', message: answer.message, ...(answer.code !== undefined ? { brokerCode: answer.code } : {}) };
-      return { ...result(decision, 'REJECTED', [reason]), orderRef: entry.orderRef, ...(entryId !== undefined ? { orderId: entryId } : {}) };
+    const missing = answers.findIndex((a) => a === undefined);
+    if (missing >= 0) {
+      const leg = legs[missing]!;
+      const rec = await this.d.events.apply(leg.orderRef, 'TIMEOUT', {}, 'ack-timeout');
+      if (leg.leg !== 'entry') await this.d.events.apply(entry.orderRef, 'TIMEOUT', {}, 'ack-timeout');
+      const entryRec = leg.leg === 'entry' ? rec : await this.d.outbox.get(entry.orderRef);
+      return this.unresolved(decision, entryRec, `no answer from the broker for the ${leg.leg} leg within ${this.d.policy.ackTimeoutMs} ms`);
     }
+    const first = answers[0];
     return {
       ...result(decision, 'PLACED', []),
-      orderRef: entry.orderRef,
-      orderId: answer.orderId,
-      ...(answer.permId !== undefined ? { permId: answer.permId } : {}),
+      ...ids,
+      ...(first?.kind === 'accepted' ? { orderId: first.orderId, ...(first.permId !== undefined ? { permId: first.permId } : {}) } : {}),
     };
   }
 
-  /** REDUCE_ONLY flipped on during evaluation: allowed only when this order shrinks a position. */
-  private async reduces(task: AccountTask, decision: Extract<AccountDecision, { kind: 'APPROVED' }>): Promise<boolean> {
-    const snap = await this.d.market.account(task.target.account);
-    const pos = snap?.positions.find((p) => p.symbol === task.signal.instrument.symbol && p.secType === task.signal.instrument.secType)?.quantity ?? 0;
-    return task.signal.side === 'SELL' ? decision.quantity <= pos : pos < 0 && decision.quantity <= -pos;
+  /** Cancels the accepted legs of a bracket whose child was rejected (the entry first); returns a note. */
+  private async cancelFamily(decision: Approved, placed: readonly { orderRef: string; orderId: number }[], answers: readonly (Ack | undefined)[]): Promise<string> {
+    const cancelled: string[] = [];
+    for (const [i, leg] of decision.legs.entries()) {
+      if (answers[i]?.kind !== 'accepted') continue;
+      const id = placed.find((p) => p.orderRef === leg.orderRef)?.orderId;
+      if (id === undefined) continue;
+      try {
+        await this.d.events.apply(leg.orderRef, 'CANCEL_REQUESTED', { note: 'a bracket child was rejected' }, 'bracket-rejected');
+        await this.d.broker.cancelOrder(id);
+        cancelled.push(`${leg.leg} ${id}`);
+      } catch (e) {
+        this.d.logger.error({ err: e, orderRef: leg.orderRef }, 'cancelling the rest of a rejected bracket failed; reconciliation will see it');
+      }
+    }
+    return `a bracket child was rejected, so the untransmitted rest of the bracket was cancelled (${cancelled.join(', ') || 'nothing to cancel'}); its reservations are released once the broker confirms`;
+  }
+
+  /** Records the entry's notional for limits.maxDailyNotional (idempotent per orderRef). */
+  private async recordDaily(decision: Approved, now: number): Promise<void> {
+    const entry = decision.legs[0];
+    if (!entry || !this.d.dailyNotional || !this.d.policy.limits.maxDailyNotional?.gt(0)) return;
+    await this.d.dailyNotional.record(entry.account, utcDay(now), entry.orderRef, decision.notional);
+  }
+
+  /**
+   * The trading state changed while the signal was evaluated: HALTED and REDUCE_ONLY are re-checked on
+   * every leg with the same rules as the evaluation, on a fresh snapshot and the working orders (this
+   * decision's own intents left out).
+   */
+  private async lateReasons(task: AccountTask, decision: Approved, ctx: EvaluationContext, gate: EvaluationContext['tradingState']): Promise<readonly Reason[]> {
+    const [account, working] = await Promise.all([this.d.market.account(task.target.account), this.d.outbox.listWorking(task.target.account)]);
+    const fresh: EvaluationContext = { ...ctx, tradingState: gate, working, ...(account ? { account } : {}) };
+    return lateStateReasons(task.signal, decision.legs, decision.referencePrice, fresh).map((r) => ({ ...r, message: `${r.message} (the trading state changed while the signal was evaluated)` }));
   }
 
   private async discard(signalId: string, refs: readonly string[]): Promise<void> {
-    for (const ref of refs) await this.d.outbox.discardIntent(ref, signalId);
+    for (const ref of refs) {
+      const rec = this.d.dailyNotional ? await this.d.outbox.get(ref) : undefined;
+      await this.d.outbox.discardIntent(ref, signalId);
+      if (rec && rec.leg === 'entry') await this.d.dailyNotional?.remove(rec.account, utcDay(rec.createdAt), ref);
+    }
   }
 
   /** Waits (bounded) until the broker accepts orders; throws BrokerUnavailableError otherwise. */
@@ -360,6 +470,8 @@ export class ExecutionService {
     };
   }
 }
+
+type Approved = Extract<AccountDecision, { kind: 'APPROVED' }>;
 
 function payloadOf(rec: OutboxRecord): LegPayload | undefined {
   try {

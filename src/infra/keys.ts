@@ -47,6 +47,8 @@ export interface Keys {
   readonly control: string;
   /** string: JSON heartbeat of the running daemon (status) */
   readonly daemonStatus: string;
+  /** hash orderRef → base-currency notional of the entry orders placed in `account` on UTC `day` (YYYY-MM-DD) */
+  dailyNotional(account: string, day: string): string;
 }
 
 /** Build the key set for a prefix ("ibkr" → "ibkr:orders", …). The prefix must not end with ":". */
@@ -75,5 +77,6 @@ export function keysFor(prefix: string): Keys {
     checkpoint: k('reconcile:checkpoint'),
     control: k('control'),
     daemonStatus: k('daemon:status'),
+    dailyNotional: (account: string, day: string) => k(`daily-notional:${account}:${day}`),
   });
 }

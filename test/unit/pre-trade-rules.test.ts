@@ -38,12 +38,18 @@ const bigLimits = someLimits({ maxOrderNotional: d(10_000_000) });
 const es = { symbol: 'ES', secType: 'FUT' as const, exchange: 'CME', currency: 'USD', multiplier: '50' };
 const esCtx = { quote: aQuote({ bid: d(5999), ask: d(6001), last: d(6000) }), contract: aContract({ symbol: 'ES', secType: 'FUT', multiplier: d(50), stockType: undefined }), limits: bigLimits };
 const sap = { symbol: 'SAP', secType: 'STK' as const, exchange: 'SMART', currency: 'EUR' };
-const sapCtx = { quote: aQuote({ bid: d(209), ask: d(210), last: d(210) }), contract: aContract({ symbol: 'SAP', currency: 'EUR', longName: 'SAP SE' }) };
+const sapCtx = { quote: aQuote({ bid: d(209), ask: d(210), last: d(210) }), contract: aContract({ symbol: 'SAP', currency: 'EUR', longName: 'SAP SE' }), fxToBase: d('1.08') };
 const et = { symbol: 'ET', secType: 'STK' as const, exchange: 'SMART', currency: 'USD' };
 const etQuote = aQuote({ bid: d('17.4'), ask: d('17.5'), last: d('17.5') });
 
+/** A SELL 100 AAPL MKT with a bracket whose BUY children take profit at 185 and stop at 199. */
+const sellBracket = { side: 'SELL' as const, size: { kind: 'quantity' as const, quantity: 100 }, bracket: { takeProfit: d(185), stopLoss: d(199) } };
+const esPosition = (n: number) => aPosition(IRA_ID, 'ES', n, { secType: 'FUT', conId: 495512563 });
+const esWorking = (n: number) => aWorkingOrder({ symbol: 'ES', secType: 'FUT', conId: 495512563, remaining: n, reservedCash: d(0) });
+const esIra = { ...esCtx, contract: aContract({ conId: 495512563, symbol: 'ES', secType: 'FUT', multiplier: d(50), stockType: undefined }), futuresInitialMargin: d(16_000) };
+
 /** For every reason code: cases that must deny with it, and nearby cases that must be approved outright. */
-const TABLE: Readonly<Record<Exclude<ReasonCode, 'BROKER_REJECTED' | 'NO_FX_RATE' | 'MAX_DAILY_NOTIONAL' | 'MAX_POSITION_NOTIONAL'>, { fail: Case[]; pass: Case[] }>> = {
+const TABLE: Readonly<Record<Exclude<ReasonCode, 'BROKER_REJECTED'>, { fail: Case[]; pass: Case[] }>> = {
   READ_ONLY: {
     fail: [
       { name: 'readOnly is true', ctx: { readOnly: true }, message: 'read-only mode (readOnly is true): no order leaves the process' },
@@ -82,6 +88,8 @@ const TABLE: Readonly<Record<Exclude<ReasonCode, 'BROKER_REJECTED' | 'NO_FX_RATE
     fail: [
       { name: 'BUY with no short to cover', ctx: { tradingState: 'REDUCE_ONLY' }, message: /DU1000001 is REDUCE_ONLY: BUY 10 AAPL would not only reduce the position of 100/ },
       { name: 'SELL beyond long net of working sells', signal: { side: 'SELL', size: { kind: 'quantity', quantity: 50 } }, ctx: { tradingState: 'REDUCE_ONLY', working: [aWorkingOrder({ side: 'SELL', remaining: 60 })] } },
+      { name: 'a SELL bracket whose BUY stop child would re-open the position', signal: { ...sellBracket, size: { kind: 'quantity', quantity: 50 }, bracket: { takeProfit: d(400), stopLoss: d(430) }, instrument: { symbol: 'MSFT', secType: 'STK', exchange: 'SMART', currency: 'USD' } }, ctx: { ...personal, tradingState: 'REDUCE_ONLY', quote: aQuote({ bid: d(414), ask: d(416), last: d(415) }), contract: aContract({ symbol: 'MSFT' }) }, message: /REDUCE_ONLY: bracket takeProfit BUY 50 MSFT would not only reduce the position of 0/ },
+      { name: 'a BUY bracket covering a short: its SELL children would re-open it', signal: { bracket: { takeProfit: d(210), stopLoss: d(180) }, size: { kind: 'quantity', quantity: 20 } }, ctx: { ...personal, tradingState: 'REDUCE_ONLY', account: aPersonalAccount({ positions: [aPosition(PERSONAL_ID, 'AAPL', -20)] }) }, message: /bracket takeProfit SELL 20 AAPL would not only reduce/ },
     ],
     pass: [
       { name: 'SELL within the long', signal: { side: 'SELL', size: { kind: 'quantity', quantity: 50 } }, ctx: { tradingState: 'REDUCE_ONLY' } },
@@ -111,8 +119,17 @@ const TABLE: Readonly<Record<Exclude<ReasonCode, 'BROKER_REJECTED' | 'NO_FX_RATE
     pass: [{ name: 'explicit 1000', signal: { size: { kind: 'quantity', quantity: 1000 } }, ctx: { ...personal, limits: bigLimits } }],
   },
   MAX_NOTIONAL: {
-    fail: [{ name: '600 × 190.1', signal: { size: { kind: 'quantity', quantity: 600 } }, ctx: personal, message: 'BUY 600 AAPL at 190.1 is 114,060.00 USD, above limits.maxOrderNotional of 100,000.00 USD' }],
-    pass: [{ name: '500 × 190.1', signal: { size: { kind: 'quantity', quantity: 500 } }, ctx: personal }],
+    fail: [
+      { name: '600 × 190.1', signal: { size: { kind: 'quantity', quantity: 600 } }, ctx: personal, message: 'BUY 600 AAPL at 190.1 is 114,060.00 USD, above limits.maxOrderNotional of 100,000.00 USD' },
+      { name: 'one ES is 300,050 (multiplier × price)', signal: { instrument: es, size: { kind: 'quantity', quantity: 1 } }, ctx: { ...esCtx, ...personal, limits: someLimits(), futuresInitialMargin: d(16_000) }, message: 'BUY 1 ES at 6001 is 300,050.00 USD, above limits.maxOrderNotional of 100,000.00 USD' },
+      { name: 'the take-profit child of 520 × 190.1 at 200', signal: { order: lmt(190), size: { kind: 'quantity', quantity: 520 }, bracket: { takeProfit: d(200), stopLoss: d(180) } }, ctx: personal, message: 'bracket takeProfit SELL 520 AAPL at 200 is 104,000.00 USD, above limits.maxOrderNotional of 100,000.00 USD' },
+      { name: 'a per-secType override lower than the default', signal: { size: { kind: 'quantity', quantity: 10 } }, ctx: { ...personal, limits: someLimits({ maxOrderNotionalBySecType: { STK: d(1000) } }) }, message: /above limits.maxOrderNotionalBySecType.STK of 1,000.00 USD/ },
+      { name: 'EUR converted to base: 470 SAP × 210 EUR × 1.08 > 100,000 USD', signal: { instrument: sap, size: { kind: 'quantity', quantity: 470 }, order: lmt(210) }, ctx: { ...sapCtx, ...personal, limits: someLimits({ maxOrderNotional: d(100_000) }) }, message: 'BUY 470 SAP at 210 is 106,596.00 USD, above limits.maxOrderNotional of 100,000.00 USD' },
+    ],
+    pass: [
+      { name: '500 × 190.1', signal: { size: { kind: 'quantity', quantity: 500 } }, ctx: personal },
+      { name: 'one ES (300,050) under a FUT override', signal: { instrument: es, size: { kind: 'quantity', quantity: 1 } }, ctx: { ...esCtx, ...personal, futuresInitialMargin: d(16_000), limits: someLimits({ maxOrderNotionalBySecType: { FUT: d(400_000) } }) } },
+    ],
   },
   PRICE_COLLAR: {
     fail: [
@@ -134,6 +151,7 @@ const TABLE: Readonly<Record<Exclude<ReasonCode, 'BROKER_REJECTED' | 'NO_FX_RATE
     ],
     pass: [
       { name: 'SELL within the long', signal: { side: 'SELL', size: { kind: 'quantity', quantity: 50 } } },
+      { name: 'a BUY bracket: its SELL children sell what the entry bought', signal: { bracket: { takeProfit: d(210), stopLoss: d(180) } }, ctx: { account: anIraAccount({ positions: [] }) } },
       { name: 'short sale in a personal account', signal: { side: 'SELL', size: { kind: 'quantity', quantity: 50 } }, ctx: personal },
       { name: 'closing a long option', signal: { side: 'SELL', instrument: { symbol: 'AAPL', secType: 'OPT', exchange: 'SMART', currency: 'USD', conId: 555 }, size: { kind: 'quantity', quantity: 1 } }, ctx: { account: anIraAccount({ positions: [aPosition(IRA_ID, 'AAPL', 2, { secType: 'OPT', conId: 555 })] }), contract: aContract({ conId: 555, secType: 'OPT' }), quote: aQuote({ bid: d(5), ask: d('5.2'), last: d(5) }) } },
     ],
@@ -144,10 +162,12 @@ const TABLE: Readonly<Record<Exclude<ReasonCode, 'BROKER_REJECTED' | 'NO_FX_RATE
       { name: 'cash reserved by a working buy', signal: { size: { kind: 'quantity', quantity: 200 } }, ctx: { working: [aWorkingOrder({ reservedCash: d(20_000) })] }, message: /only 30,000.00 USD/ },
       { name: 'unsettled cash does not count', signal: { size: { kind: 'quantity', quantity: 200 } }, ctx: { account: anIraAccount({ settledCash: d(10_000) }) } },
       { name: 'the buffer is kept', signal: { size: { kind: 'quantity', quantity: 200 } }, ctx: { ira: anIraPolicy({ cashBufferPercent: d(80) }) } },
+      { name: 'a SELL entry whose BUY children cost more than settled cash', signal: sellBracket, ctx: { account: anIraAccount({ settledCash: d(10_000), cashByCurrency: { USD: d(10_000) } }) }, message: 'bracket takeProfit BUY 100 AAPL costs 18,500.00 USD but only 10,000.00 USD (cash 10,000.00 − reserved by working buys 0.00 − buffer 0.00) of settled cash is available (IRA accounts cannot borrow)' },
     ],
     pass: [
       { name: 'BUY 200 costs 38,020', signal: { size: { kind: 'quantity', quantity: 200 } } },
       { name: 'personal account may use margin', signal: { size: { kind: 'quantity', quantity: 300 } }, ctx: personal },
+      { name: 'a SELL bracket whose BUY children fit in settled cash', signal: sellBracket },
     ],
   },
   IRA_FX_BORROW: {
@@ -173,11 +193,16 @@ const TABLE: Readonly<Record<Exclude<ReasonCode, 'BROKER_REJECTED' | 'NO_FX_RATE
   },
   IRA_FUTURES_MARGIN: {
     fail: [
-      { name: '2 ES need 64,000', signal: { instrument: es, size: { kind: 'quantity', quantity: 2 } }, ctx: { ...esCtx, futuresInitialMargin: d(16_000) }, message: 'BUY 2 ES needs 64,000.00 USD in cash (initial margin 16000 × 2 × 2) but only 50,000.00 USD (cash 50,000.00 − reserved by working buys 0.00 − buffer 0.00) is available' },
+      { name: '2 ES need 64,000', signal: { instrument: es, size: { kind: 'quantity', quantity: 2 } }, ctx: { ...esCtx, futuresInitialMargin: d(16_000) }, message: 'BUY 2 ES needs 64,000.00 USD in cash (initial margin 16000 × 2 per contract, 2 contract(s) in all) but only 50,000.00 USD (cash 50,000.00 − reserved by working buys 0.00 − buffer 0.00) is available' },
       { name: 'margin unknown', signal: { instrument: es, size: { kind: 'quantity', quantity: 1 } }, ctx: esCtx, message: /initial margin of ES is unknown/ },
+      { name: '1 ES while 1 ES is held (2 × 32,000 > 50,000)', signal: { instrument: es, size: { kind: 'quantity', quantity: 1 } }, ctx: { ...esIra, account: anIraAccount({ positions: [esPosition(1)] }) }, message: /BUY 1 ES needs 64,000.00 USD in cash \(initial margin 16000 × 2 per contract, 2 contract\(s\) in all including 32,000.00 for the futures already held or working\)/ },
+      { name: '1 ES while 1 ES BUY is working', signal: { instrument: es, size: { kind: 'quantity', quantity: 1 } }, ctx: { ...esIra, working: [esWorking(1)] } },
+      { name: 'another future held whose margin is unknown', signal: { instrument: es, size: { kind: 'quantity', quantity: 1 } }, ctx: { ...esIra, account: anIraAccount({ positions: [aPosition(IRA_ID, 'NQ', 1, { secType: 'FUT', conId: 777 })] }) }, message: /futures held or working in DU1000001 \(NQ\) is unknown/ },
+      { name: 'another future held: both margins count', signal: { instrument: es, size: { kind: 'quantity', quantity: 1 } }, ctx: { ...esIra, account: anIraAccount({ positions: [aPosition(IRA_ID, 'NQ', 1, { secType: 'FUT', conId: 777 })] }), futuresMargins: new Map([['#777', d(10_000)]]) } },
     ],
     pass: [
       { name: '1 ES needs 32,000', signal: { instrument: es, size: { kind: 'quantity', quantity: 1 } }, ctx: { ...esCtx, futuresInitialMargin: d(16_000) } },
+      { name: '1 ES while a working SELL would close the 1 held: worst case 2 contracts (64,000), not 3', signal: { instrument: es, size: { kind: 'quantity', quantity: 1 } }, ctx: { ...esIra, account: anIraAccount({ settledCash: d(70_000), cashByCurrency: { USD: d(70_000) }, positions: [esPosition(1)] }), working: [{ ...esWorking(1), side: 'SELL' }] } },
       { name: 'ES in a personal account', signal: { instrument: es, size: { kind: 'quantity', quantity: 2 } }, ctx: { ...esCtx, ...personal, futuresInitialMargin: d(16_000) } },
     ],
   },
@@ -191,6 +216,26 @@ const TABLE: Readonly<Record<Exclude<ReasonCode, 'BROKER_REJECTED' | 'NO_FX_RATE
       { name: 'BUY within buying power', signal: { size: { kind: 'quantity', quantity: 1000 } }, ctx: { ...personal, limits: bigLimits } },
       { name: 'closing a long never needs buying power', signal: { side: 'SELL', size: { kind: 'quantity', quantity: 50 } }, ctx: { ...personal, account: aPersonalAccount({ buyingPower: d(0), positions: [aPosition(PERSONAL_ID, 'AAPL', 50)] }) } },
       { name: '6 ES within available funds', signal: { instrument: es, size: { kind: 'quantity', quantity: 6 } }, ctx: { ...esCtx, ...personal, futuresInitialMargin: d(16_000) } },
+    ],
+  },
+  NO_FX_RATE: {
+    fail: [{ name: 'SAP in EUR for a USD account with no EUR.USD rate', signal: { instrument: sap }, ctx: { ...sapCtx, ...personal, fxToBase: undefined }, message: 'BUY 10 SAP is in EUR but account DU1000002 reports in USD, and no EUR.USD rate could be had: its limits and budgets cannot be checked' }],
+    pass: [{ name: 'SAP with a rate', signal: { instrument: sap }, ctx: { ...sapCtx, ...personal } }],
+  },
+  MAX_DAILY_NOTIONAL: {
+    fail: [{ name: '90,000 placed today + 1,901', ctx: { ...personal, limits: someLimits({ maxDailyNotional: d(91_000) }), placedToday: d(90_000) }, message: 'BUY 10 AAPL is 1,901.00 USD; with 90,000.00 USD already placed today in DU1000002 that is above limits.maxDailyNotional of 91,000.00 USD' }],
+    pass: [
+      { name: 'within the day', ctx: { ...personal, limits: someLimits({ maxDailyNotional: d(92_000) }), placedToday: d(90_000) } },
+      { name: '0 = no limit', ctx: { ...personal, limits: someLimits({ maxDailyNotional: d(0) }), placedToday: d(90_000_000) } },
+    ],
+  },
+  MAX_POSITION_NOTIONAL: {
+    fail: [
+      { name: 'growing 50 MSFT to 60 (60 × 416 > 20,000)', signal: { instrument: { symbol: 'MSFT', secType: 'STK', exchange: 'SMART', currency: 'USD' } }, ctx: { ...personal, quote: aQuote({ bid: d(414), ask: d(416), last: d(415) }), contract: aContract({ symbol: 'MSFT' }), limits: someLimits({ maxPositionNotional: d(20_000) }) }, message: 'BUY 10 MSFT would take the MSFT position from 50 to 60 (with working orders), 24,960.00 USD at 416, above limits.maxPositionNotional of 20,000.00 USD' },
+      { name: 'a future: multiplier × price', signal: { instrument: es, size: { kind: 'quantity', quantity: 1 } }, ctx: { ...esCtx, ...personal, futuresInitialMargin: d(16_000), limits: someLimits({ maxOrderNotional: d(1_000_000), maxPositionNotional: d(250_000) }) }, message: /ES position from 0 to 1 .*300,050.00 USD at 6001/ },
+    ],
+    pass: [
+      { name: 'reducing a position beyond the limit', signal: { side: 'SELL', instrument: { symbol: 'MSFT', secType: 'STK', exchange: 'SMART', currency: 'USD' } }, ctx: { ...personal, quote: aQuote({ bid: d(414), ask: d(416), last: d(415) }), contract: aContract({ symbol: 'MSFT' }), limits: someLimits({ maxPositionNotional: d(1000) }) } },
     ],
   },
   INVALID_SIGNAL: {
@@ -249,7 +294,7 @@ describe('checkPreTrade', () => {
     const same = () => ({ code: 'HALTED' as const, message: 'x' });
     const intent = { signal: aSignal(), account: IRA_ID, quantity: 1, explicit: true };
     expect(checkPreTrade(intent, anEvalContext(), [same, same, () => null])).toEqual([{ code: 'HALTED', message: 'x' }]);
-    expect(PRE_TRADE_RULES.length).toBe(18);
+    expect(PRE_TRADE_RULES.length).toBe(22);
   });
 });
 
