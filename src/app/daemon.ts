@@ -146,7 +146,7 @@ export async function startDaemon(o: DaemonOptions): Promise<DaemonHandle> {
   source.worker.on('error', (err) => logger.error({ err }, 'BullMQ worker error'));
 
   const prepare = async (job: SignalJob): Promise<PreparedJob> => {
-    const parsed = parseSignal(job.data);
+    const parsed = parseSignal(job.data, { now: clock.now() });
     if (!parsed.ok) return { job, errors: parsed.errors, tasks: [] };
     const signal = parsed.signal;
     // the receipt's audit record and the look-up of an earlier outcome are independent: one round trip
