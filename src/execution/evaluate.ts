@@ -15,6 +15,7 @@
  */
 import type {
   AccountConfig,
+  AccountResult,
   AccountSnapshot,
   AccountTarget,
   AccountType,
@@ -73,6 +74,8 @@ export interface EvaluationContext {
   readonly contractError?: Reason;
   /** base-currency notional of this account's entry orders placed today (limits.maxDailyNotional) */
   readonly placedToday?: Decimal;
+  /** false when margins and FX rates were not asked because an account gate denies (see PreTradeContext) */
+  readonly brokerAsked?: boolean;
 }
 
 interface DecisionCommon {
@@ -314,6 +317,25 @@ export function lateStateReasons(signal: Signal, legs: readonly OrderLeg[], refe
   const working = withoutGroup(ctx.working.filter((w) => !own.has(w.orderRef)), joined);
   const { pre } = preTrade(signal, ctx, working);
   return [...checkPreTrade(legIntent(signal, entry, referencePrice), pre, LATE_STATE_RULES), ...childReasons(signal, legs, pre, referencePrice, LATE_STATE_RULES)];
+}
+
+/**
+ * The per-signal result when the target selects no account at all (`{types: [...]}` with no declared
+ * account of those types): one DENIED UNKNOWN_ACCOUNT row naming the types and what is declared, so the
+ * outcome is never an empty success. Undefined when `targets` is not empty.
+ */
+export function noTargetResult(signal: Pick<Signal, 'accounts'>, declared: readonly AccountConfig[], targets: readonly TargetAccount[]): AccountResult | undefined {
+  if (targets.length > 0 || signal.accounts.kind !== 'types') return undefined;
+  const types = signal.accounts.types.join(', ');
+  const have = declared.map((c) => `${c.id} ${c.type}`).join(', ');
+  return {
+    account: `types:${signal.accounts.types.join(',')}`,
+    accountType: 'UNKNOWN',
+    decision: 'DENIED',
+    quantity: 0,
+    reasons: [{ code: 'UNKNOWN_ACCOUNT', message: `accounts {"types": [${types}]} matches no account declared in the config (declared: ${have}); nothing was sent` }],
+    notes: [],
+  };
 }
 
 /** One account a signal targets, before evaluation. */

@@ -155,7 +155,7 @@ export class ExecutionService {
    */
   private async brokerInputs(signal: Signal, ctx: EvaluationContext): Promise<Partial<EvaluationContext>> {
     const a = ctx.account;
-    if (!a || !passesGates(signal, ctx)) return {};
+    if (!a || !passesGates(signal, ctx)) return { brokerAsked: false };
     const i = signal.instrument;
     const [fxToBase, futures, placedToday] = await Promise.all([
       i.currency === a.baseCurrency ? undefined : this.d.market.fxRate(i.currency, a.baseCurrency),

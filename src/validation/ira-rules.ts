@@ -103,6 +103,7 @@ export const iraFuturesMargin: Rule = (i, ctx) => {
   const m = ctx.futuresInitialMargin;
   const k = ctx.ira.futuresMarginMultiplier;
   if (!m) {
+    if (ctx.brokerAsked === false) return null;
     return reason('IRA_FUTURES_MARGIN', `the initial margin of ${i.signal.instrument.symbol} is unknown, so the IRA cannot confirm it holds ${k.toString()}× the margin in cash`);
   }
   const book = ctx.futuresBook ?? { lines: [] };

@@ -23,7 +23,7 @@ export const knownContract: Rule = (_i, ctx) => ctx.contractError ?? null;
 /** NO_FX_RATE: the instrument's currency is not the account's base currency and no rate could be had. */
 export const fxRateKnown: Rule = (i, ctx) => {
   const x = ctx.exposure;
-  if (!x?.fxAssumed) return null;
+  if (!x?.fxAssumed || ctx.brokerAsked === false) return null;
   return reason(
     'NO_FX_RATE',
     `${describeOrder(i)} is in ${x.currency} but account ${i.account} reports in ${x.baseCurrency}, and no ${x.currency}.${x.baseCurrency} rate could be had: its limits and budgets cannot be checked`,

@@ -70,6 +70,11 @@ export interface PreTradeContext {
   readonly contractError?: Reason;
   /** base-currency notional of this account's entry orders placed today (UTC), for limits.maxDailyNotional */
   readonly placedToday?: Decimal;
+  /**
+   * false when the shell did not ask the broker for margins and FX rates because an account gate already
+   * denies (read-only, HALTED, …): their absence is then a consequence, not a cause, and is not reported
+   */
+  readonly brokerAsked?: boolean;
 }
 
 /** A named pre-trade check. */

@@ -53,6 +53,7 @@ const TABLE: Readonly<Record<Exclude<ReasonCode, 'BROKER_REJECTED'>, { fail: Cas
   READ_ONLY: {
     fail: [
       { name: 'readOnly is true', ctx: { readOnly: true }, message: 'read-only mode (readOnly is true): no order leaves the process' },
+      { name: 'live mode without IBKR_EXEC_LIVE_ACCOUNTS (the daemon runs read-only)', ctx: { readOnly: true, mode: 'live', liveAccounts: [] }, message: /^live mode without IBKR_EXEC_LIVE_ACCOUNTS: the daemon runs read-only/ },
       { name: 'live mode, account not confirmed', ctx: { mode: 'live', liveAccounts: ['U9'] }, message: /DU1000001 is not listed in IBKR_EXEC_LIVE_ACCOUNTS/ },
       { name: 'paper mode, live-looking id', ctx: { accountId: 'U1234567', account: anIraAccount({ id: 'U1234567' }) }, message: /paper mode refuses account U1234567: paper account ids start with DU/ },
     ],
