@@ -242,6 +242,17 @@ function afterEntry(pre: PreTradeContext, entry: OrderLeg): PreTradeContext {
   };
 }
 
+/** Reasons listed once each (the same code and message from several legs). */
+function unique(reasons: readonly Reason[]): Reason[] {
+  const seen = new Set<string>();
+  return reasons.filter((r) => {
+    const k = `${r.code}\u0000${r.message}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
 /** Runs `childRules` on each bracket child of `legs` (entry first), in the context after the entry. */
 function childReasons(signal: Signal, legs: readonly OrderLeg[], pre: PreTradeContext, reference: Decimal | undefined, childRules: readonly Rule[]): readonly Reason[] {
   const entry = legs[0];
@@ -269,7 +280,7 @@ export function evaluateSignalForAccount(signal: Signal, ctx: EvaluationContext)
   const sizing = a && x ? sizeOrder(signal, { account: a, isIra: isIraAccount(pre), quote: ctx.quote, exposure: x, limits: ctx.limits, ira: ctx.ira, ...(ctx.futuresInitialMargin ? { futuresInitialMargin: ctx.futuresInitialMargin } : {}), ...(book ? { futuresBook: book } : {}), ...(ctx.contract ? { conId: ctx.contract.conId } : {}), ...(ctx.placedToday ? { placedToday: ctx.placedToday } : {}) }) : undefined;
   const intent = toIntent(signal, ctx.accountId, sizing);
   const legs = sizing?.ok && sizing.quantity > 0 ? buildLegs(signal, ctx.accountId, sizing.quantity, ctx.contract, join) : [];
-  const checked = [...checkPreTrade(intent, pre), ...childReasons(signal, legs, pre, sizing?.ok ? sizing.referencePrice : undefined, CHILD_RULES)];
+  const checked = unique([...checkPreTrade(intent, pre), ...childReasons(signal, legs, pre, sizing?.ok ? sizing.referencePrice : undefined, CHILD_RULES)]);
   // Defensive: a failed sizing always denies, even under a custom rule list that would not report it.
   const reasons = checked.length === 0 && sizing && !sizing.ok ? [sizing.reason] : checked;
   const notes = [...contextNotes(ctx), ...(sizing?.notes ?? [])];
@@ -316,7 +327,7 @@ export function lateStateReasons(signal: Signal, legs: readonly OrderLeg[], refe
   const joined = entry.ocaGroup;
   const working = withoutGroup(ctx.working.filter((w) => !own.has(w.orderRef)), joined);
   const { pre } = preTrade(signal, ctx, working);
-  return [...checkPreTrade(legIntent(signal, entry, referencePrice), pre, LATE_STATE_RULES), ...childReasons(signal, legs, pre, referencePrice, LATE_STATE_RULES)];
+  return unique([...checkPreTrade(legIntent(signal, entry, referencePrice), pre, LATE_STATE_RULES), ...childReasons(signal, legs, pre, referencePrice, LATE_STATE_RULES)]);
 }
 
 /**
