@@ -172,7 +172,10 @@ const TABLE: Readonly<Record<Exclude<ReasonCode, 'BROKER_REJECTED'>, { fail: Cas
     ],
   },
   IRA_FX_BORROW: {
-    fail: [{ name: 'SAP in EUR with no EUR', signal: { instrument: sap }, ctx: sapCtx, message: 'BUY 10 SAP costs 2,100.00 EUR but the account holds only 0.00 EUR (cash 0.00 − reserved by working buys 0.00 − buffer 0.00) (IRA accounts cannot borrow EUR; convert first)' }],
+    fail: [
+      { name: 'SAP in EUR with no EUR', signal: { instrument: sap }, ctx: sapCtx, message: 'BUY 10 SAP costs 2,100.00 EUR but the account holds only 0.00 EUR (cash 0.00 − reserved by working buys 0.00 − buffer 0.00) (IRA accounts cannot borrow EUR; convert first)' },
+      { name: 'selling SAP held with a bracket: its BUY children need EUR', signal: { instrument: sap, side: 'SELL', size: { kind: 'quantity', quantity: 10 }, bracket: { takeProfit: d(200), stopLoss: d(220) } }, ctx: { ...sapCtx, account: anIraAccount({ positions: [aPosition(IRA_ID, 'SAP', 10, { currency: 'EUR' })] }) }, message: /^bracket takeProfit BUY 10 SAP costs 2,000.00 EUR but the account holds only 0.00 EUR/ },
+    ],
     pass: [
       { name: 'SAP with enough EUR', signal: { instrument: sap }, ctx: { ...sapCtx, account: anIraAccount({ cashByCurrency: { USD: d(50_000), EUR: d(5000) } }) } },
       { name: 'SAP in a personal account', signal: { instrument: sap }, ctx: { ...sapCtx, ...personal } },
@@ -184,6 +187,7 @@ const TABLE: Readonly<Record<Exclude<ReasonCode, 'BROKER_REJECTED'>, { fail: Cas
       { name: 'LP units by name', signal: { instrument: et }, ctx: { quote: etQuote, contract: aContract({ symbol: 'ET', stockType: 'COMMON', longName: 'ENERGY TRANSFER LP' }) }, message: /its name ENERGY TRANSFER LP marks partnership units/ },
       { name: 'industry says partnership', signal: { instrument: et }, ctx: { quote: etQuote, contract: aContract({ symbol: 'ET', stockType: 'COMMON', industry: 'Pipelines-Limited Partnership' }) } },
       { name: 'ira.prohibitedSymbols', ctx: { ira: anIraPolicy({ prohibitedSymbols: ['aapl'] }) }, message: 'AAPL is listed in ira.prohibitedSymbols and cannot be bought in an IRA' },
+      { name: 'selling an MLP held with a bracket: its BUY children would buy it back', signal: { instrument: et, side: 'SELL', size: { kind: 'quantity', quantity: 10 }, bracket: { takeProfit: d(16), stopLoss: d(19) } }, ctx: { quote: etQuote, contract: aContract({ symbol: 'ET', stockType: 'MLP' }), account: anIraAccount({ positions: [aPosition(IRA_ID, 'ET', 10)] }) }, message: /ET looks like an MLP/ },
       { name: 'no contract details', ctx: { contract: undefined }, message: /contract details for AAPL are unavailable/ },
     ],
     pass: [
@@ -199,6 +203,7 @@ const TABLE: Readonly<Record<Exclude<ReasonCode, 'BROKER_REJECTED'>, { fail: Cas
       { name: '1 ES while 1 ES is held (2 × 32,000 > 50,000)', signal: { instrument: es, size: { kind: 'quantity', quantity: 1 } }, ctx: { ...esIra, account: anIraAccount({ positions: [esPosition(1)] }) }, message: /BUY 1 ES needs 64,000.00 USD in cash \(initial margin 16000 × 2 per contract, 2 contract\(s\) in all including 32,000.00 for the futures already held or working\)/ },
       { name: '1 ES while 1 ES BUY is working', signal: { instrument: es, size: { kind: 'quantity', quantity: 1 } }, ctx: { ...esIra, working: [esWorking(1)] } },
       { name: 'another future held whose margin is unknown', signal: { instrument: es, size: { kind: 'quantity', quantity: 1 } }, ctx: { ...esIra, account: anIraAccount({ positions: [aPosition(IRA_ID, 'NQ', 1, { secType: 'FUT', conId: 777 })] }) }, message: /futures held or working in DU1000001 \(NQ\) is unknown/ },
+      { name: 'selling 1 ES of 1 held with a bracket, at 10,000 cash: its BUY children need 32,000', signal: { instrument: es, side: 'SELL', size: { kind: 'quantity', quantity: 1 }, bracket: { takeProfit: d(5900), stopLoss: d(6100) } }, ctx: { ...esIra, account: anIraAccount({ settledCash: d(10_000), cashByCurrency: { USD: d(10_000) }, positions: [esPosition(1)] }) }, message: /^bracket takeProfit BUY 1 ES needs 32,000.00 USD/ },
       { name: 'another future held: both margins count', signal: { instrument: es, size: { kind: 'quantity', quantity: 1 } }, ctx: { ...esIra, account: anIraAccount({ positions: [aPosition(IRA_ID, 'NQ', 1, { secType: 'FUT', conId: 777 })] }), futuresMargins: new Map([['#777', d(10_000)]]) } },
     ],
     pass: [
@@ -211,6 +216,7 @@ const TABLE: Readonly<Record<Exclude<ReasonCode, 'BROKER_REJECTED'>, { fail: Cas
     fail: [
       { name: 'BUY beyond buying power less reserved', signal: { size: { kind: 'quantity', quantity: 1000 } }, ctx: { ...personal, limits: bigLimits, working: [aWorkingOrder({ account: PERSONAL_ID, reservedCash: d(20_000) })] }, message: 'BUY 1000 AAPL costs 190,100.00 USD, more than the buying power of 200,000.00 USD less 20,000.00 reserved by working buys' },
       { name: 'short sale beyond buying power', signal: { side: 'SELL', size: { kind: 'quantity', quantity: 1000 } }, ctx: { ...personal, account: aPersonalAccount({ buyingPower: d(100_000) }), limits: bigLimits } },
+      { name: 'a SELL bracket whose BUY children re-open beyond buying power', signal: { side: 'SELL', size: { kind: 'quantity', quantity: 50 }, instrument: { symbol: 'MSFT', secType: 'STK', exchange: 'SMART', currency: 'USD' }, bracket: { takeProfit: d(400), stopLoss: d(430) } }, ctx: { ...personal, account: aPersonalAccount({ buyingPower: d(10_000) }), quote: aQuote({ bid: d(414), ask: d(416), last: d(415) }), contract: aContract({ symbol: 'MSFT' }) }, message: /^bracket takeProfit BUY 50 MSFT costs 20,000.00 USD, more than the buying power of 10,000.00 USD/ },
       { name: 'futures margin beyond available funds', signal: { instrument: es, size: { kind: 'quantity', quantity: 7 } }, ctx: { ...esCtx, ...personal, futuresInitialMargin: d(16_000) }, message: /needs initial margin of 112,000.00 USD, more than the available funds of 100,000.00 USD/ },
     ],
     pass: [
@@ -233,6 +239,7 @@ const TABLE: Readonly<Record<Exclude<ReasonCode, 'BROKER_REJECTED'>, { fail: Cas
   MAX_POSITION_NOTIONAL: {
     fail: [
       { name: 'growing 50 MSFT to 60 (60 × 416 > 20,000)', signal: { instrument: { symbol: 'MSFT', secType: 'STK', exchange: 'SMART', currency: 'USD' } }, ctx: { ...personal, quote: aQuote({ bid: d(414), ask: d(416), last: d(415) }), contract: aContract({ symbol: 'MSFT' }), limits: someLimits({ maxPositionNotional: d(20_000) }) }, message: 'BUY 10 MSFT would take the MSFT position from 50 to 60 (with working orders), 24,960.00 USD at 416, above limits.maxPositionNotional of 20,000.00 USD' },
+      { name: 'a SELL bracket\'s BUY child re-growing the position', signal: { side: 'SELL', size: { kind: 'quantity', quantity: 50 }, instrument: { symbol: 'MSFT', secType: 'STK', exchange: 'SMART', currency: 'USD' }, bracket: { takeProfit: d(400), stopLoss: d(430) } }, ctx: { ...personal, quote: aQuote({ bid: d(414), ask: d(416), last: d(415) }), contract: aContract({ symbol: 'MSFT' }), limits: someLimits({ maxPositionNotional: d(20_000) }) }, message: /^bracket stopLoss BUY 50 MSFT would take the MSFT position from 0 to 50/ },
       { name: 'a future: multiplier × price', signal: { instrument: es, size: { kind: 'quantity', quantity: 1 } }, ctx: { ...esCtx, ...personal, futuresInitialMargin: d(16_000), limits: someLimits({ maxOrderNotional: d(1_000_000), maxPositionNotional: d(250_000) }) }, message: /ES position from 0 to 1 .*300,050.00 USD at 6001/ },
     ],
     pass: [
