@@ -34,11 +34,11 @@ import type {
 } from '../domain/types.js';
 import { ocaGroupFor, orderRefFor } from '../domain/order-ref.js';
 import { computeExposure, type Exposure } from '../sizing/exposure.js';
-import { futuresBook, futuresKey, shiftPosition, type FuturesBook } from '../sizing/futures-book.js';
+import { futuresBook, type FuturesBook } from '../sizing/futures-book.js';
 import { sizeOrder, type AuditInputs, type SizingResult } from '../sizing/size-order.js';
 import { checkPreTrade, CHILD_RULES, GATE_RULES, LATE_STATE_RULES } from '../validation/check-pre-trade.js';
+import { childReasons, closeOcaGroup, legIntent, unique, withoutGroup } from '../validation/leg-checks.js';
 import { baseNotional } from '../validation/limit-rules.js';
-import type { Rule } from '../validation/rule.js';
 import { isIraAccount, type PreTradeContext, type PreTradeIntent } from '../validation/rule.js';
 
 export interface EvaluationContext {
@@ -198,69 +198,6 @@ function toIntent(signal: Signal, account: string, sizing: SizingResult | undefi
   return { signal, account, quantity: sizing.quantity, explicit: sizing.explicit, referencePrice: sizing.referencePrice, costPrice: sizing.costPrice };
 }
 
-/** The OCA group of the position's working bracket children that a positionPercent close joins, if any. */
-export function closeOcaGroup(signal: Signal, accountId: string, working: readonly WorkingOrder[]): string | undefined {
-  if (signal.size.kind !== 'positionPercent' || signal.bracket) return undefined;
-  const i = signal.instrument;
-  const groups = new Map<string, number>();
-  for (const w of working) {
-    if (w.account !== accountId || w.side !== 'SELL' || w.symbol !== i.symbol || w.secType !== i.secType || !w.ocaGroup) continue;
-    if (w.leg !== 'takeProfit' && w.leg !== 'stopLoss') continue;
-    groups.set(w.ocaGroup, Math.max(groups.get(w.ocaGroup) ?? 0, w.remaining));
-  }
-  let best: [string, number] | undefined;
-  for (const g of groups) if (!best || g[1] > best[1]) best = g;
-  return best?.[0];
-}
-
-/** Working orders as a close that joins `group` sees them: that group's sells are replaced by the close. */
-const withoutGroup = (working: readonly WorkingOrder[], group: string | undefined): readonly WorkingOrder[] =>
-  group === undefined ? working : working.filter((w) => !(w.ocaGroup === group && w.side === 'SELL'));
-
-/** The price a leg is judged at: its limit (take-profit), stop (stop-loss) or the entry's reference price. */
-const legPrice = (leg: OrderLeg, reference: Decimal | undefined): Decimal | undefined =>
-  leg.leg === 'entry' ? reference : (leg.limitPrice ?? leg.stopPrice ?? reference);
-
-/** A leg as a rule intent: the order it is (side, quantity, type and price), no bracket of its own. */
-function legIntent(signal: Signal, leg: OrderLeg, reference: Decimal | undefined): PreTradeIntent {
-  if (leg.leg === 'entry') return { signal, account: leg.account, quantity: leg.quantity, explicit: true, ...(reference ? { referencePrice: reference, costPrice: reference } : {}) };
-  const order = { type: leg.type, tif: leg.tif, outsideRth: leg.outsideRth, ...(leg.limitPrice && { limitPrice: leg.limitPrice }), ...(leg.stopPrice && { stopPrice: leg.stopPrice }) };
-  const child: Signal = { ...signal, side: leg.side, size: { kind: 'quantity', quantity: leg.quantity }, order, bracket: undefined };
-  const price = legPrice(leg, reference);
-  return { signal: child, account: leg.account, quantity: leg.quantity, explicit: true, leg: leg.leg, ...(price ? { referencePrice: price, costPrice: price } : {}) };
-}
-
-/** The rule context a bracket child is judged in: the position as it is once the entry filled. */
-function afterEntry(pre: PreTradeContext, entry: OrderLeg): PreTradeContext {
-  const x = pre.exposure;
-  const signed = entry.side === 'BUY' ? entry.quantity : -entry.quantity;
-  const key = futuresKey(entry.instrument.conId, entry.instrument.symbol);
-  return {
-    ...pre,
-    ...(x ? { exposure: { ...x, position: x.position + signed } } : {}),
-    ...(pre.futuresBook ? { futuresBook: shiftPosition(pre.futuresBook, key, signed) } : {}),
-  };
-}
-
-/** Reasons listed once each (the same code and message from several legs). */
-function unique(reasons: readonly Reason[]): Reason[] {
-  const seen = new Set<string>();
-  return reasons.filter((r) => {
-    const k = `${r.code}\u0000${r.message}`;
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
-}
-
-/** Runs `childRules` on each bracket child of `legs` (entry first), in the context after the entry. */
-function childReasons(signal: Signal, legs: readonly OrderLeg[], pre: PreTradeContext, reference: Decimal | undefined, childRules: readonly Rule[]): readonly Reason[] {
-  const entry = legs[0];
-  if (!entry) return [];
-  const after = afterEntry(pre, entry);
-  return legs.slice(1).flatMap((leg) => checkPreTrade(legIntent(signal, leg, reference), after, childRules));
-}
-
 /** Exposure, futures book and rule context for `signal` in `ctx`, as seen with `working`. */
 function preTrade(signal: Signal, ctx: EvaluationContext, working: readonly WorkingOrder[]): { x: Exposure | undefined; book: FuturesBook | undefined; pre: PreTradeContext } {
   const a = ctx.account;
@@ -348,6 +285,8 @@ export function noTargetResult(signal: Pick<Signal, 'accounts'>, declared: reado
     notes: [],
   };
 }
+
+export { closeOcaGroup } from '../validation/leg-checks.js';
 
 /** One account a signal targets, before evaluation. */
 export interface TargetAccount {

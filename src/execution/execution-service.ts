@@ -11,15 +11,14 @@
  * A failure before anything was sent throws (the job is retried); after sending, every path ends in a
  * value. Tasks of one account never run concurrently (see pipeline.ts).
  */
-import { BrokerError, BrokerUnavailableError, type BrokerPort } from './broker-port.js';
-import { evaluateSignalForAccount, lateStateReasons, passesGates, type AccountDecision, type EvaluationContext, type TargetAccount } from './evaluate.js';
+import { BrokerUnavailableError, type BrokerPort } from './broker-port.js';
+import { evaluateSignalForAccount, lateStateReasons, type AccountDecision, type EvaluationContext, type TargetAccount } from './evaluate.js';
+import { BrokerInputs, contractProblem } from './broker-inputs.js';
 import type { MarketContext } from './market-context.js';
 import type { OrderEventProcessor } from './order-events.js';
 import { orderRefFor } from '../domain/order-ref.js';
 import type { Clock } from '../domain/clock.js';
-import { isIraType, type Decimal, type AccountResult, type Instrument, type OrderLeg, type Reason, type Signal, type AccountType, type Mode, type RiskLimits, type IraPolicy, type WorkingOrder } from '../domain/types.js';
-import { futuresKey } from '../sizing/futures-book.js';
-import { isBrokerIra } from '../validation/rule.js';
+import type { AccountResult, OrderLeg, Reason, Signal, AccountType, Mode, RiskLimits, IraPolicy } from '../domain/types.js';
 import { utcDay, type DailyNotional } from '../infra/daily-notional.js';
 import type { Ack } from './order-events.js';
 import type { Outbox, OutboxRecord } from '../infra/outbox.js';
@@ -70,9 +69,11 @@ interface LegPayload {
 }
 
 export class ExecutionService {
-  private readonly futuresMargin = new Map<string, Promise<Decimal | undefined>>();
+  private readonly inputs: BrokerInputs;
 
-  constructor(private readonly d: ExecutionDeps) {}
+  constructor(private readonly d: ExecutionDeps) {
+    this.inputs = new BrokerInputs(d);
+  }
 
   /** Handles one account task; resolves with its result or throws when nothing was sent and a retry may help. */
   async handle(task: AccountTask): Promise<AccountResult> {
@@ -103,7 +104,7 @@ export class ExecutionService {
     const [snap, quote, contract, listed, states] = await Promise.all([
       !target.linked ? undefined : stockBuy ? this.d.market.accountForBuy(target.account, signal.instrument) : this.d.market.account(target.account).then((snapshot) => ({ snapshot, pending: [] })),
       this.d.market.quote(signal.instrument).catch(() => undefined),
-      this.d.market.contract(signal.instrument).then((c) => ({ contract: c }), (e: unknown) => this.contractProblem(signal.instrument, e)),
+      this.d.market.contract(signal.instrument).then((c) => ({ contract: c }), (e: unknown) => contractProblem(signal.instrument, e)),
       this.d.outbox.listWorking(target.account),
       this.d.tradingState.effective(target.account),
     ]);
@@ -127,7 +128,7 @@ export class ExecutionService {
       ...contract,
       working,
     };
-    const ctx = { ...base, ...(await this.brokerInputs(signal, base)) };
+    const ctx = { ...base, ...(await this.inputs.load(signal, base)) };
     const decision = evaluateSignalForAccount(signal, ctx);
     const audited = this.d.audit.append({
       type: 'decision',
@@ -145,84 +146,6 @@ export class ExecutionService {
     });
     audited.catch(() => undefined); // awaited by the caller; this only keeps it from being reported as unhandled meanwhile
     return { decision, audited, ctx };
-  }
-
-  /**
-   * What the rules need beyond the snapshot, asked only when the account gates pass (read-only or HALTED:
-   * nothing at all is sent to the broker for an order, not even a what-if): the FX rate to the base
-   * currency, futures initial margins (this contract, and in an IRA every future held or working), and
-   * the notional placed today.
-   */
-  private async brokerInputs(signal: Signal, ctx: EvaluationContext): Promise<Partial<EvaluationContext>> {
-    const a = ctx.account;
-    if (!a || !passesGates(signal, ctx)) return { brokerAsked: false };
-    const i = signal.instrument;
-    const [fxToBase, futures, placedToday] = await Promise.all([
-      i.currency === a.baseCurrency ? undefined : this.d.market.fxRate(i.currency, a.baseCurrency),
-      i.secType === 'FUT' ? this.futuresInputs(signal, ctx) : undefined,
-      this.d.dailyNotional && ctx.limits.maxDailyNotional?.gt(0) ? this.d.dailyNotional.total(ctx.accountId, utcDay(ctx.now)) : undefined,
-    ]);
-    return { ...(fxToBase ? { fxToBase } : {}), ...futures, ...(placedToday ? { placedToday } : {}) };
-  }
-
-  private async futuresInputs(signal: Signal, ctx: EvaluationContext): Promise<Partial<EvaluationContext>> {
-    const i = signal.instrument;
-    const conId = ctx.contract?.conId ?? i.conId;
-    const mine = futuresKey(conId, i.symbol);
-    const futuresInitialMargin = await this.initialMargin(ctx.accountId, conId !== undefined ? { ...i, conId } : i);
-    const ira = (ctx.declaredType !== undefined && isIraType(ctx.declaredType)) || isBrokerIra(ctx.account?.brokerAccountType);
-    if (!ira || !ctx.account) return futuresInitialMargin ? { futuresInitialMargin } : {};
-    const others = new Map<string, Instrument>();
-    for (const pos of ctx.account.positions) {
-      if (pos.secType === 'FUT' && pos.quantity !== 0) others.set(futuresKey(pos.conId, pos.symbol), { symbol: pos.symbol, secType: 'FUT', exchange: '', currency: pos.currency, ...(pos.conId !== undefined ? { conId: pos.conId } : {}) });
-    }
-    for (const w of ctx.working as readonly WorkingOrder[]) {
-      if (w.secType === 'FUT' && w.conId !== undefined) others.set(futuresKey(w.conId, w.symbol), { symbol: w.symbol, secType: 'FUT', exchange: '', currency: w.currency, conId: w.conId });
-    }
-    others.delete(mine);
-    const margins = new Map<string, Decimal>();
-    await Promise.all([...others].map(async ([key, inst]) => {
-      const info = await this.d.market.contract(inst).catch(() => undefined);
-      const m = await this.initialMargin(ctx.accountId, info ? { ...inst, exchange: info.exchange } : inst);
-      if (m) margins.set(key, m);
-    }));
-    return { ...(futuresInitialMargin ? { futuresInitialMargin } : {}), futuresMargins: margins };
-  }
-
-  /** A contract the broker cannot define (200) becomes a clear denial; anything else is retried. */
-  private contractProblem(i: Instrument, e: unknown): { contractError: Reason } {
-    if (e instanceof BrokerError && e.code === 200) {
-      const what = [i.symbol, i.secType, i.exchange, i.currency, i.lastTradeDateOrContractMonth].filter(Boolean).join(' ');
-      return { contractError: { code: 'BROKER_REJECTED', brokerCode: 200, message: `the broker has no security definition for ${what} (IB 200: ${e.message}); nothing was sent` } };
-    }
-    throw e;
-  }
-
-  /** Initial margin per contract (account base currency) from a what-if probe of BUY 1, cached per contract. */
-  private initialMargin(account: string, i: Instrument): Promise<Decimal | undefined> {
-    const key = i.conId !== undefined ? `#${i.conId}` : `${i.symbol}|${i.exchange}|${i.lastTradeDateOrContractMonth ?? ''}`;
-    let p = this.futuresMargin.get(key);
-    if (!p) {
-      const probe: OrderLeg = {
-        leg: 'entry',
-        orderRef: orderRefFor(`whatif:${key}`, account, 'entry'),
-        signalId: `whatif:${key}`,
-        account,
-        instrument: i,
-        side: 'BUY',
-        quantity: 1,
-        type: 'MKT',
-        tif: 'DAY',
-        outsideRth: false,
-      };
-      p = this.d.broker.whatIf(probe).then((r) => {
-        const m = r.initMarginChange ?? r.initMarginAfter;
-        return m && !m.isZero() ? m.abs() : undefined;
-      });
-      this.futuresMargin.set(key, p);
-      p.catch(() => this.futuresMargin.delete(key));
-    }
-    return p.catch(() => undefined);
   }
 
   // -- SEND -----------------------------------------------------------------------------------------
