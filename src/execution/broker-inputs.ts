@@ -35,12 +35,24 @@ export class BrokerInputs {
     const a = ctx.account;
     if (!a || !passesGates(signal, ctx)) return { brokerAsked: false };
     const i = signal.instrument;
-    const [fxToBase, futures, placedToday] = await Promise.all([
+    const others = [...new Set(ctx.working.filter((w) => w.side === 'BUY' && w.currency !== a.baseCurrency && w.currency !== i.currency).map((w) => w.currency))];
+    const [fxToBase, futures, placedToday, fxRates] = await Promise.all([
       i.currency === a.baseCurrency ? undefined : this.d.market.fxRate(i.currency, a.baseCurrency),
       i.secType === 'FUT' ? this.futuresInputs(signal, ctx) : undefined,
       this.d.dailyNotional && ctx.limits.maxDailyNotional?.gt(0) ? this.d.dailyNotional.total(ctx.accountId, utcDay(ctx.now)) : undefined,
+      this.ratesFor(others, a.baseCurrency),
     ]);
-    return { ...(fxToBase ? { fxToBase } : {}), ...futures, ...(placedToday ? { placedToday } : {}) };
+    return { ...(fxToBase ? { fxToBase } : {}), ...futures, ...(placedToday ? { placedToday } : {}), ...(fxRates.size > 0 ? { fxRates } : {}) };
+  }
+
+  /** FX rates to `base` for the currencies of working buys (for buying power); missing ones are left out. */
+  private async ratesFor(currencies: readonly string[], base: string): Promise<ReadonlyMap<string, Decimal>> {
+    const out = new Map<string, Decimal>();
+    await Promise.all(currencies.map(async (c) => {
+      const r = await this.d.market.fxRate(c, base);
+      if (r) out.set(c, r);
+    }));
+    return out;
   }
 
   private async futuresInputs(signal: Signal, ctx: EvaluationContext): Promise<Partial<EvaluationContext>> {

@@ -70,6 +70,8 @@ export interface EvaluationContext {
   readonly futuresMargins?: ReadonlyMap<string, Decimal>;
   /** base-currency units per one unit of the instrument currency, when they differ (none → NO_FX_RATE) */
   readonly fxToBase?: Decimal;
+  /** base-currency units per one unit of the currencies of working buys (buying power), by ISO code */
+  readonly fxRates?: ReadonlyMap<string, Decimal>;
   /** the broker could not define the contract (e.g. 200 "no security definition"): denied with its text */
   readonly contractError?: Reason;
   /** base-currency notional of this account's entry orders placed today (limits.maxDailyNotional) */
@@ -201,7 +203,7 @@ function toIntent(signal: Signal, account: string, sizing: SizingResult | undefi
 /** Exposure, futures book and rule context for `signal` in `ctx`, as seen with `working`. */
 function preTrade(signal: Signal, ctx: EvaluationContext, working: readonly WorkingOrder[]): { x: Exposure | undefined; book: FuturesBook | undefined; pre: PreTradeContext } {
   const a = ctx.account;
-  const x = a && computeExposure({ account: a, instrument: signal.instrument, contract: ctx.contract, working, ira: ctx.ira, fxToBase: ctx.fxToBase });
+  const x = a && computeExposure({ account: a, instrument: signal.instrument, contract: ctx.contract, working, ira: ctx.ira, fxToBase: ctx.fxToBase, ...(ctx.fxRates ? { fxRates: ctx.fxRates } : {}) });
   const book = a && signal.instrument.secType === 'FUT' ? futuresBook(a, working, ctx.futuresMargins ?? new Map()) : undefined;
   return { x, book, pre: { ...ctx, working, exposure: x, ...(book ? { futuresBook: book } : {}) } as PreTradeContext };
 }

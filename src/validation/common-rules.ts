@@ -89,8 +89,8 @@ function openingQuantity(i: Parameters<Rule>[0], position: number): number {
 
 /**
  * INSUFFICIENT_BUYING_POWER (non-IRA only): the part of the order that opens or adds to a position costs
- * more than IB's BuyingPower less cash reserved by our working buys (stocks, options, forex: quantity ×
- * price × multiplier); for futures, initial margin × contracts above AvailableFunds. Futures without a
+ * more than IB's BuyingPower less cash reserved by our working buys in every currency, converted to the
+ * base currency (stocks, options, forex: quantity × price × multiplier); for futures, initial margin × contracts above AvailableFunds. Futures without a
  * known margin pass (IB checks them).
  */
 export const withinBuyingPower: Rule = (i, ctx) => {
@@ -107,7 +107,10 @@ export const withinBuyingPower: Rule = (i, ctx) => {
     return reason('INSUFFICIENT_BUYING_POWER', `${describeOrder(i)} needs initial margin of ${fmtMoney(need)} ${ccy}, more than the available funds of ${fmtMoney(a.availableFunds)} ${ccy}`);
   }
   const cost = baseNotional(opening, i.costPrice ?? i.referencePrice, ctx)!;
-  const reserved = x.reservedCash.mul(x.fxToBase);
+  if (x.reservedUnconverted.length > 0 && ctx.brokerAsked !== false) {
+    return reason('NO_FX_RATE', `${describeOrder(i)}: cash reserved by working buys in ${x.reservedUnconverted.join(', ')} cannot be converted to ${ccy} (no rate), so buying power cannot be checked`);
+  }
+  const reserved = x.reservedBase;
   const power = a.buyingPower.minus(reserved);
   if (cost.lte(power)) return null;
   return reason(

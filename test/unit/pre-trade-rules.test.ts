@@ -216,6 +216,7 @@ const TABLE: Readonly<Record<Exclude<ReasonCode, 'BROKER_REJECTED'>, { fail: Cas
     fail: [
       { name: 'BUY beyond buying power less reserved', signal: { size: { kind: 'quantity', quantity: 1000 } }, ctx: { ...personal, limits: bigLimits, working: [aWorkingOrder({ account: PERSONAL_ID, reservedCash: d(20_000) })] }, message: 'BUY 1000 AAPL costs 190,100.00 USD, more than the buying power of 200,000.00 USD less 20,000.00 reserved by working buys' },
       { name: 'short sale beyond buying power', signal: { side: 'SELL', size: { kind: 'quantity', quantity: 1000 } }, ctx: { ...personal, account: aPersonalAccount({ buyingPower: d(100_000) }), limits: bigLimits } },
+      { name: 'a working EUR buy counts against USD buying power, converted', signal: { size: { kind: 'quantity', quantity: 1000 } }, ctx: { ...personal, limits: bigLimits, working: [aWorkingOrder({ account: PERSONAL_ID, symbol: 'SAP', currency: 'EUR', reservedCash: d(10_000) })], fxRates: new Map([['EUR', d('1.08')]]) }, message: 'BUY 1000 AAPL costs 190,100.00 USD, more than the buying power of 200,000.00 USD less 10,800.00 reserved by working buys' },
       { name: 'a SELL bracket whose BUY children re-open beyond buying power', signal: { side: 'SELL', size: { kind: 'quantity', quantity: 50 }, instrument: { symbol: 'MSFT', secType: 'STK', exchange: 'SMART', currency: 'USD' }, bracket: { takeProfit: d(400), stopLoss: d(430) } }, ctx: { ...personal, account: aPersonalAccount({ buyingPower: d(10_000) }), quote: aQuote({ bid: d(414), ask: d(416), last: d(415) }), contract: aContract({ symbol: 'MSFT' }) }, message: /^bracket takeProfit BUY 50 MSFT costs 20,000.00 USD, more than the buying power of 10,000.00 USD/ },
       { name: 'futures margin beyond available funds', signal: { instrument: es, size: { kind: 'quantity', quantity: 7 } }, ctx: { ...esCtx, ...personal, futuresInitialMargin: d(16_000) }, message: /needs initial margin of 112,000.00 USD, more than the available funds of 100,000.00 USD/ },
     ],
@@ -226,8 +227,14 @@ const TABLE: Readonly<Record<Exclude<ReasonCode, 'BROKER_REJECTED'>, { fail: Cas
     ],
   },
   NO_FX_RATE: {
-    fail: [{ name: 'SAP in EUR for a USD account with no EUR.USD rate', signal: { instrument: sap }, ctx: { ...sapCtx, ...personal, fxToBase: undefined }, message: 'BUY 10 SAP is in EUR but account DU1000002 reports in USD, and no EUR.USD rate could be had: its limits and budgets cannot be checked' }],
-    pass: [{ name: 'SAP with a rate', signal: { instrument: sap }, ctx: { ...sapCtx, ...personal } }],
+    fail: [
+      { name: 'a working CHF buy without a CHF rate: buying power cannot be checked', ctx: { ...personal, working: [aWorkingOrder({ account: PERSONAL_ID, symbol: 'NESN', currency: 'CHF', reservedCash: d(1000) })] }, message: /cash reserved by working buys in CHF cannot be converted to USD/ },
+      { name: 'SAP in EUR for a USD account with no EUR.USD rate', signal: { instrument: sap }, ctx: { ...sapCtx, ...personal, fxToBase: undefined }, message: 'BUY 10 SAP is in EUR but account DU1000002 reports in USD, and no EUR.USD rate could be had: its limits and budgets cannot be checked' },
+    ],
+    pass: [
+      { name: 'SAP with a rate', signal: { instrument: sap }, ctx: { ...sapCtx, ...personal } },
+      { name: 'a working CHF buy with a CHF rate', ctx: { ...personal, working: [aWorkingOrder({ account: PERSONAL_ID, symbol: 'NESN', currency: 'CHF', reservedCash: d(1000) })], fxRates: new Map([['CHF', d('1.1')]]) } },
+    ],
   },
   MAX_DAILY_NOTIONAL: {
     fail: [{ name: '90,000 placed today + 1,901', ctx: { ...personal, limits: someLimits({ maxDailyNotional: d(91_000) }), placedToday: d(90_000) }, message: 'BUY 10 AAPL is 1,901.00 USD; with 90,000.00 USD already placed today in DU1000002 that is above limits.maxDailyNotional of 91,000.00 USD' }],
