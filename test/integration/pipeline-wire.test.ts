@@ -9,6 +9,7 @@ import { startStack, type Stack } from '../../src/app/stack.js';
 import { startDaemon, type DaemonHandle } from '../../src/app/daemon.js';
 import { createLogger } from '../../src/app/logger.js';
 import { readStream } from '../../src/infra/streams.js';
+import { Decimal } from '../../src/domain/types.js';
 import { BUSINESS, IRA, PERSONAL, REDIS, codes, reader, resultFor, run, sig } from './pipeline-helpers.js';
 import { MSG, startWireSpy, type WireSpy } from './wire-spy.js';
 
@@ -36,7 +37,7 @@ describe('pipeline on the wire', () => {
     await stack?.stop();
   });
 
-  it('a HALTED account: a futures signal sends nothing for it (no what-if), the others still trade', async () => {
+  it('a HALTED account: a futures signal for it sends nothing to the broker (no what-if)', async () => {
     await start();
     try {
       await daemon!.infra.tradingState.setAccount(IRA, 'HALTED');
@@ -107,6 +108,21 @@ describe('pipeline on the wire', () => {
       ]);
       const c = await run(stack, sig('wire-reuse', { accounts: [BUSINESS], instrument: { symbol: 'SPY' }, size: { quantity: 1 } }), 'job-reuse-c');
       expect(c.results.map((r) => [r.account, r.decision])).toEqual([[BUSINESS, 'DUPLICATE']]);
+    } finally {
+      await stop();
+    }
+  });
+
+  it('limits.maxDailyNotional: entry orders placed today count, a denied one does not', async () => {
+    await start({ limits: { ...stack.config.limits, maxDailyNotional: new Decimal(50_000) } });
+    try {
+      const buy = (id: string, quantity: number) => run(stack, sig(id, { accounts: [BUSINESS], size: { quantity } }));
+      expect(resultFor(await buy('wire-daily-1', 100), BUSINESS).decision).toBe('PLACED');
+      const over = resultFor(await buy('wire-daily-2', 200), BUSINESS);
+      expect(codes(over)).toEqual(['MAX_DAILY_NOTIONAL']);
+      expect(over.reasons[0]!.message).toMatch(/already placed today in DU1000003 that is above limits.maxDailyNotional of 50,000.00 USD/);
+      expect(resultFor(await buy('wire-daily-3', 100), BUSINESS).decision).toBe('PLACED');
+      expect(codes(resultFor(await buy('wire-daily-4', 100), BUSINESS))).toEqual(['MAX_DAILY_NOTIONAL']);
     } finally {
       await stop();
     }
