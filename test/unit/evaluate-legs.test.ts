@@ -107,6 +107,14 @@ describe('caps on computed sizes beyond one order', () => {
     expect(dec.notes.join('\n')).toMatch(/40,000.00 of it backs the futures held or working/);
   });
 
+  it('IRA: a computed SELL with a bracket is clipped so its BUY children fit in settled cash', () => {
+    const ira = anIraAccount({ settledCash: d(10_000), cashByCurrency: { USD: d(10_000) } });
+    const dec = approved(evaluateSignalForAccount(aSignal({ side: 'SELL', size: { kind: 'positionPercent', percent: d(100) }, bracket: { takeProfit: d(185), stopLoss: d(199) } }), anEvalContext({ account: ira })));
+    expect(dec.quantity).toBe(50); // floor(10,000 / 199)
+    expect(dec.notes.join('\n')).toMatch(/the bracket's BUY children pay up to 199 per unit/);
+    expect(dec.legs.map((l) => [l.leg, l.side, l.quantity])).toEqual([['entry', 'SELL', 50], ['takeProfit', 'BUY', 50], ['stopLoss', 'BUY', 50]]);
+  });
+
   it('maxDailyNotional: clipped to what is left of the day', () => {
     const dec = approved(evaluateSignalForAccount(aSignal({ size: { kind: 'notional', notional: d(50_000) } }), anEvalContext({ account: aPersonalAccount(), accountId: PERSONAL_ID, declaredType: 'PERSONAL', limits: someLimits({ maxDailyNotional: d(20_000) }), placedToday: d(15_000) })));
     expect(dec.quantity).toBe(Math.floor(5000 / 190.1));
