@@ -14,6 +14,7 @@
 import { BrokerUnavailableError, type BrokerPort } from './broker-port.js';
 import { evaluateSignalForAccount, lateStateReasons, type AccountDecision, type EvaluationContext, type TargetAccount } from './evaluate.js';
 import { BrokerInputs, contractProblem } from './broker-inputs.js';
+import { classifyAnswers } from './bracket-answer.js';
 import type { MarketContext } from './market-context.js';
 import type { OrderEventProcessor } from './order-events.js';
 import { orderRefFor } from '../domain/order-ref.js';
@@ -240,33 +241,23 @@ export class ExecutionService {
    * the child's reason. A leg without an answer makes the whole order UNRESOLVED.
    */
   private async answer(decision: Approved, placed: readonly { orderRef: string; orderId: number }[], answers: readonly (Ack | undefined)[]): Promise<AccountResult> {
-    const legs = decision.legs;
-    const entry = legs[0]!;
+    const entry = decision.legs[0]!;
     const entryId = placed.find((p) => p.orderRef === entry.orderRef)?.orderId;
     const ids = { orderRef: entry.orderRef, ...(entryId !== undefined ? { orderId: entryId } : {}) };
-    const rejectedAt = answers.findIndex((a) => a?.kind === 'rejected');
-    const rejected = answers[rejectedAt];
-    if (rejected?.kind === 'rejected') {
-      const leg = legs[rejectedAt]!;
-      const prefix = leg.leg === 'entry' ? '' : `bracket ${leg.leg} ${leg.side} ${leg.quantity} ${leg.instrument.symbol}: `;
-      const reason: Reason = { code: 'BROKER_REJECTED', message: `${prefix}${rejected.message}`, ...(rejected.code !== undefined ? { brokerCode: rejected.code } : {}) };
-      const notes = leg.leg === 'entry' ? [] : [await this.cancelFamily(decision, placed, answers)];
-      return { ...result(decision, 'REJECTED', [reason]), notes: [...decision.notes, ...notes], ...ids };
+    const a = classifyAnswers(decision.legs, answers);
+    switch (a.kind) {
+      case 'rejected': {
+        const notes = a.cancelRest ? [await this.cancelFamily(decision, placed, answers)] : [];
+        return { ...result(decision, 'REJECTED', [a.reason]), notes: [...decision.notes, ...notes], ...ids };
+      }
+      case 'unanswered': {
+        for (const leg of a.legs) await this.d.events.apply(leg.orderRef, 'TIMEOUT', {}, 'ack-timeout');
+        const rec = await this.d.outbox.get(entry.orderRef);
+        return this.unresolved(decision, rec, `no answer from the broker for the ${a.legs.map((l) => l.leg).join(' and ')} leg(s) within ${this.d.policy.ackTimeoutMs} ms`);
+      }
+      case 'placed':
+        return { ...result(decision, 'PLACED', []), ...ids, ...(a.orderId !== undefined ? { orderId: a.orderId } : {}), ...(a.permId !== undefined ? { permId: a.permId } : {}) };
     }
-    const missing = answers.findIndex((a) => a === undefined);
-    if (missing >= 0) {
-      const leg = legs[missing]!;
-      const rec = await this.d.events.apply(leg.orderRef, 'TIMEOUT', {}, 'ack-timeout');
-      if (leg.leg !== 'entry') await this.d.events.apply(entry.orderRef, 'TIMEOUT', {}, 'ack-timeout');
-      const entryRec = leg.leg === 'entry' ? rec : await this.d.outbox.get(entry.orderRef);
-      return this.unresolved(decision, entryRec, `no answer from the broker for the ${leg.leg} leg within ${this.d.policy.ackTimeoutMs} ms`);
-    }
-    const first = answers[0];
-    return {
-      ...result(decision, 'PLACED', []),
-      ...ids,
-      ...(first?.kind === 'accepted' ? { orderId: first.orderId, ...(first.permId !== undefined ? { permId: first.permId } : {}) } : {}),
-    };
   }
 
   /** Cancels the accepted legs of a bracket whose child was rejected (the entry first); returns a note. */
