@@ -38,7 +38,7 @@ export class BrokerInputs {
     const others = [...new Set(ctx.working.filter((w) => w.side === 'BUY' && w.currency !== a.baseCurrency && w.currency !== i.currency).map((w) => w.currency))];
     const [fxToBase, futures, placedToday, fxRates] = await Promise.all([
       i.currency === a.baseCurrency ? undefined : this.d.market.fxRate(i.currency, a.baseCurrency),
-      i.secType === 'FUT' ? this.futuresInputs(signal, ctx) : undefined,
+      this.futuresInputs(signal, ctx),
       this.d.dailyNotional && ctx.limits.maxDailyNotional?.gt(0) ? this.d.dailyNotional.total(ctx.accountId, utcDay(ctx.now)) : undefined,
       this.ratesFor(others, a.baseCurrency),
     ]);
@@ -55,11 +55,16 @@ export class BrokerInputs {
     return out;
   }
 
+  /**
+   * A futures order: the margin of its contract. In an IRA, also the margins of every future held or
+   * working — for any order, since IRA cash backs that margin (a stock buy may not spend it).
+   */
   private async futuresInputs(signal: Signal, ctx: EvaluationContext): Promise<Partial<EvaluationContext>> {
     const i = signal.instrument;
+    const fut = i.secType === 'FUT';
     const conId = ctx.contract?.conId ?? i.conId;
     const mine = futuresKey(conId, i.symbol);
-    const futuresInitialMargin = await this.initialMargin(ctx.accountId, conId !== undefined ? { ...i, conId } : i);
+    const futuresInitialMargin = fut ? await this.initialMargin(ctx.accountId, conId !== undefined ? { ...i, conId } : i) : undefined;
     const ira = (ctx.declaredType !== undefined && isIraType(ctx.declaredType)) || isBrokerIra(ctx.account?.brokerAccountType);
     if (!ira || !ctx.account) return futuresInitialMargin ? { futuresInitialMargin } : {};
     const others = new Map<string, Instrument>();
@@ -69,7 +74,8 @@ export class BrokerInputs {
     for (const w of ctx.working as readonly WorkingOrder[]) {
       if (w.secType === 'FUT' && w.conId !== undefined) others.set(futuresKey(w.conId, w.symbol), { symbol: w.symbol, secType: 'FUT', exchange: '', currency: w.currency, conId: w.conId });
     }
-    others.delete(mine);
+    if (fut) others.delete(mine);
+    if (others.size === 0) return futuresInitialMargin ? { futuresInitialMargin } : {};
     const margins = new Map<string, Decimal>();
     await Promise.all([...others].map(async ([key, inst]) => {
       const info = await this.d.market.contract(inst).catch(() => undefined);

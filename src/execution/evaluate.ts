@@ -204,7 +204,9 @@ function toIntent(signal: Signal, account: string, sizing: SizingResult | undefi
 function preTrade(signal: Signal, ctx: EvaluationContext, working: readonly WorkingOrder[]): { x: Exposure | undefined; book: FuturesBook | undefined; pre: PreTradeContext } {
   const a = ctx.account;
   const x = a && computeExposure({ account: a, instrument: signal.instrument, contract: ctx.contract, working, ira: ctx.ira, fxToBase: ctx.fxToBase, ...(ctx.fxRates ? { fxRates: ctx.fxRates } : {}) });
-  const book = a && signal.instrument.secType === 'FUT' ? futuresBook(a, working, ctx.futuresMargins ?? new Map()) : undefined;
+  // futures orders always; any order in an account that holds or works futures (IRA cash backs their margin)
+  const anyFutures = a && (a.positions.some((p) => p.secType === 'FUT' && p.quantity !== 0) || working.some((w) => w.secType === 'FUT' && w.account === a.id));
+  const book = a && (signal.instrument.secType === 'FUT' || anyFutures) ? futuresBook(a, working, ctx.futuresMargins ?? new Map()) : undefined;
   return { x, book, pre: { ...ctx, working, exposure: x, ...(book ? { futuresBook: book } : {}) } as PreTradeContext };
 }
 

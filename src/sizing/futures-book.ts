@@ -88,6 +88,15 @@ export function futuresNeed(book: FuturesBook, order: { key: string; symbol: str
   return { margin: sum(all), marginBefore: sum(before), unknown, contracts: all.reduce((s, l) => s + worst(l), 0) };
 }
 
+/** Initial margin the book needs as it is (no new order), and the symbols whose margin is unknown. */
+export function heldFuturesMargin(book: FuturesBook): { readonly margin: Decimal; readonly unknown: readonly string[] } {
+  const live = book.lines.filter((l) => worst(l) > 0);
+  return {
+    margin: live.reduce((s, l) => (l.margin ? s.plus(l.margin.mul(worst(l))) : s), ZERO),
+    unknown: live.filter((l) => !l.margin).map((l) => l.symbol),
+  };
+}
+
 /** Worst-case contracts on one line of the book (0 when absent). */
 export const lineContracts = (book: FuturesBook, key: string): number => {
   const l = book.lines.find((x) => x.key === key);

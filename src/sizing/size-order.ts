@@ -9,7 +9,7 @@
 import { Decimal, type AccountSnapshot, type IraPolicy, type Quote, type Reason, type RiskLimits, type Signal } from '../domain/types.js';
 import { fmtMoney, fmtPrice, percentOf, unitsFor } from '../domain/money.js';
 import type { Exposure } from './exposure.js';
-import { futuresKey, futuresNeed, type FuturesBook } from './futures-book.js';
+import { futuresKey, futuresNeed, heldFuturesMargin, type FuturesBook } from './futures-book.js';
 import { orderNotionalLimit } from '../domain/limits.js';
 import { costPrice, referencePrice, type PriceSource } from './reference-price.js';
 
@@ -145,11 +145,14 @@ function iraCaps(s: Signal, ctx: SizingContext, cost: Decimal): Cap[] {
     const free = x.availableCash.mul(x.fxToBase).minus(held.marginBefore.mul(k));
     return [{ max: unitsFor(Decimal.max(free, 0), perContract), because: `${cashText}, ${fmtMoney(held.marginBefore.mul(k))} of it backs the futures held or working, and each contract needs ${fmtMoney(perContract)} (initial margin × ${k.toString()})` }];
   }
-  if (s.side === 'BUY') return [{ max: unitsFor(x.availableCash, cost.mul(x.multiplier)), because: `${cashText} at ${fmtPrice(cost)} per unit` }];
+  const held = ctx.futuresBook ? heldFuturesMargin(ctx.futuresBook).margin.mul(ctx.ira.futuresMarginMultiplier) : undefined;
+  const cash = held?.gt(0) && x.currency === x.baseCurrency ? x.availableCash.minus(held) : x.availableCash;
+  const backing = cash === x.availableCash ? '' : ` less ${fmtMoney(held!)} backing the futures held or working`;
+  if (s.side === 'BUY') return [{ max: unitsFor(cash, cost.mul(x.multiplier)), because: `${cashText}${backing} at ${fmtPrice(cost)} per unit` }];
   const b = s.bracket;
   if (!b) return [];
   const child = Decimal.max(b.takeProfit, b.stopLoss);
-  return [{ max: unitsFor(x.availableCash, child.mul(x.multiplier)), because: `${cashText} and the bracket's BUY children pay up to ${fmtPrice(child)} per unit` }];
+  return [{ max: unitsFor(cash, child.mul(x.multiplier)), because: `${cashText}${backing} and the bracket's BUY children pay up to ${fmtPrice(child)} per unit` }];
 }
 
 /** The caps a computed size is clipped to, in order. */

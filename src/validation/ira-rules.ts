@@ -10,7 +10,7 @@
 import { Decimal } from '../domain/types.js';
 import { fmtMoney, fmtPrice } from '../domain/money.js';
 import type { Exposure } from '../sizing/exposure.js';
-import { futuresKey, futuresNeed } from '../sizing/futures-book.js';
+import { futuresKey, futuresNeed, heldFuturesMargin } from '../sizing/futures-book.js';
 import type { PreTradeIntent, Rule } from './rule.js';
 import { describeOrder, isIraAccount, reason } from './rule.js';
 
@@ -34,14 +34,26 @@ export const iraNoShortSale: Rule = (i, ctx) => {
   return reason('IRA_SHORT_SALE', `${describeOrder(i)} exceeds the long position of ${long}${net} (${why})`);
 };
 
-/** IRA_MARGIN: an IRA BUY (not a future) in the base currency costing more than available settled cash. */
+/**
+ * IRA_MARGIN: an IRA BUY (not a future) in the base currency costing more than available settled cash —
+ * less `ira.futuresMarginMultiplier` × the initial margin of the futures held or working, which that cash
+ * backs (denied when such a margin is unknown).
+ */
 export const iraNoMargin: Rule = (i, ctx) => {
   const x = ctx.exposure;
   if (!isIraAccount(ctx) || !x || i.signal.side !== 'BUY' || i.quantity === 0) return null;
   if (i.signal.instrument.secType === 'FUT' || x.currency !== x.baseCurrency) return null;
   const cost = costOf(i, x);
-  if (!cost || cost.lte(x.availableCash)) return null;
-  return reason('IRA_MARGIN', `${describeOrder(i)} costs ${fmtMoney(cost)} ${x.currency} but only ${cashBreakdown(x)} of settled cash is available (IRA accounts cannot borrow)`);
+  if (!cost) return null;
+  const held = ctx.futuresBook ? heldFuturesMargin(ctx.futuresBook) : undefined;
+  if (held && held.unknown.length > 0 && ctx.brokerAsked !== false) {
+    return reason('IRA_MARGIN', `the initial margin of the futures held or working in ${i.account} (${held.unknown.join(', ')}) is unknown, so the cash they leave for ${describeOrder(i)} cannot be confirmed`);
+  }
+  const backing = held ? held.margin.mul(ctx.ira.futuresMarginMultiplier) : undefined;
+  const available = backing ? x.availableCash.minus(backing) : x.availableCash;
+  if (cost.lte(available)) return null;
+  const futures = backing?.gt(0) ? ` less ${fmtMoney(backing)} backing the futures held or working (initial margin × ${ctx.ira.futuresMarginMultiplier.toString()})` : '';
+  return reason('IRA_MARGIN', `${describeOrder(i)} costs ${fmtMoney(cost)} ${x.currency} but only ${cashBreakdown(x)}${futures} of settled cash is available (IRA accounts cannot borrow)`);
 };
 
 /** IRA_FX_BORROW: an IRA BUY in a foreign currency costing more than the account holds of that currency. */

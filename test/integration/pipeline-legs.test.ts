@@ -100,6 +100,17 @@ describe('pipeline: every leg through the rules', () => {
     expect(await position(IRA2, 'ES')).toBe(1);
   });
 
+  // after the test above: IRA2 holds 1 ES, whose 2 × 16,000 margin its cash backs
+  it('IRA cash that backs a held future is not spent on stock: IRA_MARGIN, while a smaller buy passes', async () => {
+    expect(await position(IRA2, 'ES')).toBe(1);
+    const big = resultFor(await run(stack, sig('leg-es-stock-big', { accounts: [IRA2], size: { quantity: 100 } })), IRA2);
+    expect(big.decision).toBe('DENIED');
+    expect(codes(big)).toEqual(['IRA_MARGIN']);
+    expect(big.reasons[0]!.message).toMatch(/less 32,000.00 backing the futures held or working/);
+    const small = resultFor(await run(stack, sig('leg-es-stock-small', { accounts: [IRA2], size: { quantity: 50 } })), IRA2);
+    expect(small.decision).toBe('PLACED');
+  });
+
   it('IRA options: a resting BUY reserves price × 100 × contracts, so a second one is DENIED IRA_MARGIN (not refused by the broker)', async () => {
     const buy = (id: string) => run(stack, sig(id, { instrument: { symbol: 'XYZC', secType: 'OPT' }, accounts: [IRA], size: { quantity: 15 }, order: { type: 'LMT', limitPrice: 4.8 } }));
     const first = resultFor(await buy('leg-opt-1'), IRA);

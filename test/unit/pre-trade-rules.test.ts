@@ -163,12 +163,15 @@ const TABLE: Readonly<Record<Exclude<ReasonCode, 'BROKER_REJECTED'>, { fail: Cas
       { name: 'cash reserved by a working buy', signal: { size: { kind: 'quantity', quantity: 200 } }, ctx: { working: [aWorkingOrder({ reservedCash: d(20_000) })] }, message: /only 30,000.00 USD/ },
       { name: 'unsettled cash does not count', signal: { size: { kind: 'quantity', quantity: 200 } }, ctx: { account: anIraAccount({ settledCash: d(10_000) }) } },
       { name: 'the buffer is kept', signal: { size: { kind: 'quantity', quantity: 200 } }, ctx: { ira: anIraPolicy({ cashBufferPercent: d(80) }) } },
+      { name: 'cash that backs a held future is not spent on stock', signal: { size: { kind: 'quantity', quantity: 100 } }, ctx: { account: anIraAccount({ positions: [esPosition(1)] }), futuresMargins: new Map([['#495512563', d(16_000)]]) }, message: 'BUY 100 AAPL costs 19,010.00 USD but only 50,000.00 USD (cash 50,000.00 − reserved by working buys 0.00 − buffer 0.00) less 32,000.00 backing the futures held or working (initial margin × 2) of settled cash is available (IRA accounts cannot borrow)' },
+      { name: 'the margin of a held future is unknown', signal: { size: { kind: 'quantity', quantity: 1 } }, ctx: { account: anIraAccount({ positions: [esPosition(1)] }) }, message: /initial margin of the futures held or working in DU1000001 \(ES\) is unknown/ },
       { name: 'a SELL entry whose BUY children cost more than settled cash', signal: sellBracket, ctx: { account: anIraAccount({ settledCash: d(10_000), cashByCurrency: { USD: d(10_000) } }) }, message: 'bracket takeProfit BUY 100 AAPL costs 18,500.00 USD but only 10,000.00 USD (cash 10,000.00 − reserved by working buys 0.00 − buffer 0.00) of settled cash is available (IRA accounts cannot borrow)' },
     ],
     pass: [
       { name: 'BUY 200 costs 38,020', signal: { size: { kind: 'quantity', quantity: 200 } } },
       { name: 'personal account may use margin', signal: { size: { kind: 'quantity', quantity: 300 } }, ctx: personal },
       { name: 'a SELL bracket whose BUY children fit in settled cash', signal: sellBracket },
+      { name: 'stock within the cash a held future leaves', signal: { size: { kind: 'quantity', quantity: 90 } }, ctx: { account: anIraAccount({ positions: [esPosition(1)] }), futuresMargins: new Map([['#495512563', d(16_000)]]) } },
     ],
   },
   IRA_FX_BORROW: {
