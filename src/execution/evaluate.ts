@@ -151,7 +151,7 @@ export function buildLegs(signal: Signal, account: string, quantity: number, con
 const str = (d: Decimal | undefined): string | undefined => d?.toString();
 
 /** Every number the decision used, JSON-safe. */
-function auditInputs(ctx: EvaluationContext, x: Exposure | undefined, sizing: SizingResult | undefined): AuditInputs {
+function auditInputs(ctx: EvaluationContext, x: Exposure | undefined, sizing: SizingResult | undefined, book?: FuturesBook): AuditInputs {
   const a = ctx.account;
   const q = ctx.quote;
   const all: Record<string, string | number | boolean | undefined> = {
@@ -180,6 +180,11 @@ function auditInputs(ctx: EvaluationContext, x: Exposure | undefined, sizing: Si
     availableCash: str(x?.availableCash),
     fxToBase: str(x?.fxToBase),
     futuresInitialMargin: str(ctx.futuresInitialMargin),
+    futuresBook: book && book.lines.length > 0 ? JSON.stringify(book.lines.map((l) => ({ ...l, margin: l.margin?.toString() ?? null }))) : undefined,
+    reservedBase: str(x?.reservedBase),
+    fxRates: ctx.fxRates && ctx.fxRates.size > 0 ? JSON.stringify(Object.fromEntries([...ctx.fxRates].map(([k, v]) => [k, v.toString()]))) : undefined,
+    placedToday: str(ctx.placedToday),
+    contractError: ctx.contractError?.message,
     ...sizing?.inputs,
   };
   return Object.fromEntries(Object.entries(all).filter(([, v]) => v !== undefined)) as AuditInputs;
@@ -230,7 +235,7 @@ export function evaluateSignalForAccount(signal: Signal, ctx: EvaluationContext)
     account: ctx.accountId,
     accountType: ctx.declaredType ?? 'UNKNOWN',
     notes,
-    inputs: auditInputs(ctx, x, sizing),
+    inputs: auditInputs(ctx, x, sizing, book),
   };
   if (reasons.length > 0 || !sizing?.ok || !x) {
     return { ...common, kind: 'DENIED', quantity: 0, reasons };
