@@ -198,6 +198,8 @@ export interface WorkingOrder {
   readonly leg?: LegName;
   /** the OCA group of a bracket child */
   readonly ocaGroup?: string;
+  /** a bracket child's entry (its orderRef) */
+  readonly parentRef?: string;
   /** contract multiplier the order was valued with */
   readonly multiplier?: number;
   /** the price its cash was reserved at */

@@ -247,7 +247,7 @@ export class ExecutionService {
     const a = classifyAnswers(decision.legs, answers);
     switch (a.kind) {
       case 'rejected': {
-        const notes = a.cancelRest ? [await this.cancelFamily(decision, placed, answers)] : [];
+        const notes = a.cancelRest ? [await this.cancelFamily(decision, placed)] : [];
         return { ...result(decision, 'REJECTED', [a.reason]), notes: [...decision.notes, ...notes], ...ids };
       }
       case 'unanswered': {
@@ -260,22 +260,27 @@ export class ExecutionService {
     }
   }
 
-  /** Cancels the accepted legs of a bracket whose child was rejected (the entry first); returns a note. */
-  private async cancelFamily(decision: Approved, placed: readonly { orderRef: string; orderId: number }[], answers: readonly (Ack | undefined)[]): Promise<string> {
-    const cancelled: string[] = [];
-    for (const [i, leg] of decision.legs.entries()) {
-      if (answers[i]?.kind !== 'accepted') continue;
-      const id = placed.find((p) => p.orderRef === leg.orderRef)?.orderId;
-      if (id === undefined) continue;
-      try {
-        await this.d.events.apply(leg.orderRef, 'CANCEL_REQUESTED', { note: 'a bracket child was rejected' }, 'bracket-rejected');
-        await this.d.broker.cancelOrder(id);
-        cancelled.push(`${leg.leg} ${id}`);
-      } catch (e) {
-        this.d.logger.error({ err: e, orderRef: leg.orderRef }, 'cancelling the rest of a rejected bracket failed; reconciliation will see it');
-      }
+  /**
+   * A bracket child was rejected: cancels the entry, and with it (as IB does) its accepted children. An
+   * entry that already executed (a later child transmitted it) is not cancelled, so the accepted
+   * protective leg stays with the position. Returns a note for the outcome.
+   */
+  private async cancelFamily(decision: Approved, placed: readonly { orderRef: string; orderId: number }[]): Promise<string> {
+    const entry = decision.legs[0]!;
+    const id = placed.find((p) => p.orderRef === entry.orderRef)?.orderId;
+    const rec = await this.d.outbox.get(entry.orderRef);
+    if (rec && (rec.state === 'FILLED' || rec.state === 'PARTIALLY_FILLED')) {
+      return `a bracket child was rejected after the entry executed (${rec.state}, ${rec.filled} filled): the entry cannot be cancelled, and its accepted protective leg stays working`;
     }
-    return `a bracket child was rejected, so the untransmitted rest of the bracket was cancelled (${cancelled.join(', ') || 'nothing to cancel'}); its reservations are released once the broker confirms`;
+    if (id === undefined || !rec || rec.state === 'CANCELLED' || rec.state === 'REJECTED') return 'a bracket child was rejected; the entry is not working';
+    try {
+      await this.d.events.apply(entry.orderRef, 'CANCEL_REQUESTED', { note: 'a bracket child was rejected' }, 'bracket-rejected');
+      await this.d.broker.cancelOrder(id);
+    } catch (e) {
+      this.d.logger.error({ err: e, orderRef: entry.orderRef }, 'cancelling the entry of a rejected bracket failed; reconciliation will see it');
+      return `a bracket child was rejected and cancelling the entry ${id} failed (${(e as Error).message}); reconciliation settles it`;
+    }
+    return `a bracket child was rejected, so the entry ${id} (which waits for its last leg) was cancelled with its children; their reservations are released once the broker confirms`;
   }
 
   /** Records the entry's notional for limits.maxDailyNotional (idempotent per orderRef). */

@@ -288,6 +288,7 @@ export function workingOrderOf(r: Pick<OutboxRecord, 'orderRef' | 'account' | 's
     ...(r.price !== undefined ? { price: r.price } : {}),
     ...(typeof conId === 'number' ? { conId } : {}),
     ...(typeof leg?.ocaGroup === 'string' ? { ocaGroup: leg.ocaGroup } : {}),
+    ...(typeof leg?.parentRef === 'string' ? { parentRef: leg.parentRef } : {}),
   };
 }
 

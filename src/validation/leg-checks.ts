@@ -12,14 +12,20 @@ import { futuresKey, shiftPosition } from '../sizing/futures-book.js';
 import { checkPreTrade } from './check-pre-trade.js';
 import type { PreTradeContext, PreTradeIntent, Rule } from './rule.js';
 
-/** The OCA group of the position's working bracket children that a positionPercent close joins, if any. */
+/**
+ * The OCA group of the position's working bracket children (of an entry that is no longer working) that a
+ * positionPercent close joins, if any; with several, the one covering the most.
+ */
 export function closeOcaGroup(signal: Signal, accountId: string, working: readonly WorkingOrder[]): string | undefined {
   if (signal.size.kind !== 'positionPercent' || signal.bracket) return undefined;
   const i = signal.instrument;
   const groups = new Map<string, number>();
+  const live = new Set(working.map((w) => w.orderRef));
   for (const w of working) {
     if (w.account !== accountId || w.side !== 'SELL' || w.symbol !== i.symbol || w.secType !== i.secType || !w.ocaGroup) continue;
     if (w.leg !== 'takeProfit' && w.leg !== 'stopLoss') continue;
+    // children of an entry still working protect a position not there yet: closing must not cancel them
+    if (w.parentRef !== undefined && live.has(w.parentRef)) continue;
     groups.set(w.ocaGroup, Math.max(groups.get(w.ocaGroup) ?? 0, w.remaining));
   }
   let best: [string, number] | undefined;

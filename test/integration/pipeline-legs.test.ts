@@ -89,6 +89,18 @@ describe('pipeline: every leg through the rules', () => {
     expect(await stack.daemon!.infra.outbox.listWorking(BUSINESS)).toEqual([]);
   });
 
+  it('a rejected take-profit after which the stop-loss transmitted a MKT entry that filled: REJECTED, and the stop-loss stays to protect the position', async () => {
+    const { ask } = await quoteOf(stack, 'AAPL');
+    await stack.admin('/fault', { action: 'reject-next', code: 201, message: 'Order rejected - reason:take-profit refused', skip: 1 });
+    const id = 'leg-tp-rejected-filled';
+    const r = resultFor(await run(stack, sig(id, { accounts: [BUSINESS], size: { quantity: 7 }, bracket: { takeProfit: Math.round(ask * 1.1), stopLoss: Math.round(ask * 0.9) } })), BUSINESS);
+    expect(r.decision).toBe('REJECTED');
+    expect(r.reasons[0]!.message).toBe('bracket takeProfit SELL 7 AAPL: Order rejected - reason:take-profit refused');
+    await waitFor(async () => (await position(BUSINESS, 'AAPL')) === 7, 'the entry filled');
+    const stop = (await simState(stack)).orders.find((o) => o.orderRef === orderRefFor(id, BUSINESS, 'stopLoss'));
+    expect(stop?.status).toMatch(/Submitted/);
+  });
+
   it('IRA futures: five BUY 1 ES with 49,800 cash — one is placed, the rest are DENIED IRA_FUTURES_MARGIN (held margin counts)', async () => {
     const decisions: string[] = [];
     for (let n = 0; n < 5; n++) {

@@ -30,6 +30,13 @@ describe('positionPercent close with the position\'s bracket children working', 
     expect(dec.quantity).toBe(70);
   });
 
+  it('children of an entry still working are not joined (closing must not cancel the protection of a position to come)', () => {
+    const entry = aWorkingOrder({ orderRef: 'ix1-DU1000001-entry', side: 'BUY', remaining: 100, reservedCash: d(19_000) });
+    const kids = [child('takeProfit', 100), child('stopLoss', 100)].map((c) => ({ ...c, parentRef: entry.orderRef }));
+    const dec = evaluateSignalForAccount(aSignal({ side: 'SELL', size: { kind: 'positionPercent', percent: d(100) } }), anEvalContext({ working: [entry, ...kids] }));
+    expect(codes(dec)).toEqual(['ZERO_QUANTITY']);
+  });
+
   it('an explicit SELL quantity does not join: the children still count', () => {
     const dec = evaluateSignalForAccount(aSignal({ side: 'SELL', size: { kind: 'quantity', quantity: 100 } }), anEvalContext({ working: [child('takeProfit', 100), child('stopLoss', 100)] }));
     expect(codes(dec)).toEqual(['IRA_SHORT_SALE']);
