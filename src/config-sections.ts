@@ -59,7 +59,8 @@ export interface HaConfig {
 
 const HOST_RE = /^[A-Za-z0-9.:[\]-]+$/;
 const TIME_RE = /^([01]\d|2[0-3]):[0-5]\d$/;
-const ACCOUNT_RE = /^[A-Za-z0-9]{2,20}$/;
+/** an account id, label or type: 1–64 printable characters */
+const WRITE_ACCOUNT_RE = /^[\x20-\x7E]{1,64}$/;
 
 /** `stateDir`: default `<XDG_STATE_HOME or ~/.local/state>/ibkr-exec`. */
 export function readStateDir(r: FieldReader, raw: unknown, env: Env): string {
@@ -125,8 +126,8 @@ export function readMcp(r: FieldReader, raw: unknown): McpConfig {
   let writeAccounts: string[] = [];
   if (s.writeAccounts !== undefined) {
     const v = s.writeAccounts;
-    if (Array.isArray(v) && v.every((x) => typeof x === 'string' && ACCOUNT_RE.test(x))) writeAccounts = [...new Set(v as string[])];
-    else r.fail('mcp.writeAccounts', 'a list of account ids', v);
+    if (Array.isArray(v) && v.every((x) => typeof x === 'string' && WRITE_ACCOUNT_RE.test(x))) writeAccounts = [...new Set(v as string[])];
+    else r.fail('mcp.writeAccounts', 'a list of accounts (ids, labels or types)', v);
   }
   return {
     allowWrites: r.bool(s.allowWrites, 'mcp.allowWrites', false),
