@@ -347,6 +347,11 @@ export class ExecutionService {
         throw new BrokerUnavailableError(`order ${rec.orderRef} is ${current.state} and its fate is not known yet (connectivity clear: ${pass.connectivityClear}); the job is retried`);
       }
     }
+    // a bracket is only as placed as its legs: a rejected child makes the whole order REJECTED
+    const rejectedChild = (await this.d.outbox.listBySignal(task.signal.id)).find((r) => r.account === current.account && r.leg !== 'entry' && r.state === 'REJECTED');
+    if (rejectedChild) {
+      return { ...this.recordResult(task, current), decision: 'REJECTED', reasons: [{ code: 'BROKER_REJECTED', message: `bracket ${rejectedChild.leg} ${rejectedChild.side} ${rejectedChild.quantity} ${rejectedChild.symbol}: ${rejectedChild.note ?? 'rejected by the broker'}` }], notes: [`resumed after a redelivery: the entry is ${current.state}`] };
+    }
     return this.fromRecord(task, current);
   }
 
