@@ -190,7 +190,7 @@ export class ExecutionService {
       this.recordDaily(decision, now),
     ]);
     const gate = states.effective;
-    const late = gate === 'ACTIVE' ? [] : await this.lateReasons(task, decision, ctx, gate);
+    const late = gate === 'ACTIVE' || gate === ctx.tradingState ? [] : await this.lateReasons(task, decision, ctx, gate);
     if (late.length > 0) {
       await this.discard(signal.id, refs);
       await this.d.audit.append({ type: 'decision', account: entry.account, signalId: signal.id, data: { jobId: task.jobId, decision: 'DENIED', reasons: late, late: true } });
