@@ -148,6 +148,7 @@ const TABLE: Readonly<Record<Exclude<ReasonCode, 'BROKER_REJECTED'>, { fail: Cas
     fail: [
       { name: 'SELL with no position', signal: { side: 'SELL', size: { kind: 'quantity', quantity: 50 } }, ctx: { account: anIraAccount({ positions: [] }) }, message: 'SELL 50 AAPL exceeds the long position of 0 (IRA accounts cannot sell short)' },
       { name: 'SELL beyond long net of working sells', signal: { side: 'SELL', size: { kind: 'quantity', quantity: 50 } }, ctx: { working: [aWorkingOrder({ side: 'SELL', remaining: 60 })] }, message: 'SELL 50 AAPL exceeds the long position of 100 less 60 already being sold by working orders (IRA accounts cannot sell short)' },
+      { name: 'a BUY bracket whose SELL children exceed the long net of other working sells', signal: { bracket: { takeProfit: d(210), stopLoss: d(180) } }, ctx: { working: [aWorkingOrder({ orderRef: 'ix1-other', side: 'SELL', remaining: 105, reservedCash: d(0) })] }, message: 'bracket takeProfit SELL 10 AAPL exceeds the long position of 110 less 105 already being sold by working orders (IRA accounts cannot sell short)' },
       { name: 'sell-to-open an option', signal: { side: 'SELL', instrument: { symbol: 'AAPL', secType: 'OPT', exchange: 'SMART', currency: 'USD', conId: 555 }, size: { kind: 'quantity', quantity: 1 } }, ctx: { quote: aQuote({ bid: d(5), ask: d('5.2'), last: d(5) }) }, message: /exceeds the long position of 0 \(IRA accounts cannot sell options to open\)/ },
     ],
     pass: [
@@ -244,6 +245,7 @@ const TABLE: Readonly<Record<Exclude<ReasonCode, 'BROKER_REJECTED'>, { fail: Cas
     pass: [
       { name: 'within the day', ctx: { ...personal, limits: someLimits({ maxDailyNotional: d(92_000) }), placedToday: d(90_000) } },
       { name: '0 = no limit', ctx: { ...personal, limits: someLimits({ maxDailyNotional: d(0) }), placedToday: d(90_000_000) } },
+      { name: 'bracket children are exits and do not count', signal: { bracket: { takeProfit: d(210), stopLoss: d(180) } }, ctx: { ...personal, limits: someLimits({ maxDailyNotional: d(92_000) }), placedToday: d(90_000) } },
     ],
   },
   MAX_POSITION_NOTIONAL: {
