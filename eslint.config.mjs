@@ -25,6 +25,7 @@ export default tseslint.config(
       'src/ingest/parse-signal.ts',
       'src/execution/reconcile.ts',
       'src/execution/evaluate.ts',
+      'src/execution/bracket-answer.ts',
       'src/ib/ib-mapping.ts',
       'src/ib/ib-errors.ts',
     ],

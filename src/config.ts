@@ -19,11 +19,31 @@ import {
   type Mode,
   type RiskLimits,
 } from './domain/types.js';
-import { ConfigError, FieldReader, deepFreeze } from './infra/field-reader.js';
+import { ConfigError, FieldReader, deepFreeze, editDistance, nearestName } from './infra/field-reader.js';
+import {
+  readAlerts,
+  readBroker,
+  readClientPortal,
+  readHa,
+  readHttp,
+  readMcp,
+  readNotionalBySecType,
+  readRedisExtras,
+  readRestartWindow,
+  type AlertsConfig,
+  type BrokerKind,
+  type ClientPortalConfig,
+  type HaConfig,
+  type HttpConfig,
+  type McpConfig,
+  type RedisSentinel,
+  type RestartWindow,
+} from './config-sections.js';
 import { maskAccount, redactRedisUrl, type Env } from './infra/secrets.js';
 import { defaultStateDir } from './infra/state-dir.js';
 
 export { ConfigError } from './infra/field-reader.js';
+export type { AlertsConfig, AlertWebhook, BrokerKind, ClientPortalConfig, HaConfig, HttpConfig, McpConfig, RedisSentinel, RestartWindow } from './config-sections.js';
 export { liveAccountsFromEnv, maskAccount, redisPassword, redactRedisUrl } from './infra/secrets.js';
 
 export interface IbConfig {
@@ -33,6 +53,8 @@ export interface IbConfig {
   readonly clientId: number;
   /** outgoing message budget (IB's hard limit is 50/s); default 40 */
   readonly maxMessagesPerSecond: number;
+  /** the daily gateway restart (wave 2) */
+  readonly restartWindow: RestartWindow;
 }
 
 export interface RedisConfig {
@@ -40,8 +62,12 @@ export interface RedisConfig {
   readonly url: string;
   /** key prefix for streams, trading state, outbox (not the BullMQ queue); default "ibkr" */
   readonly prefix: string;
-  /** live mode refuses a Redis with neither AOF nor RDB persistence unless this is true; default false */
+  /** accept a Redis without persistence (wave 2); default false */
   readonly allowVolatile: boolean;
+  /** Redis Sentinel endpoints, or null (wave 2) */
+  readonly sentinels: readonly RedisSentinel[] | null;
+  /** the Sentinel master name, or null (wave 2) */
+  readonly name: string | null;
 }
 
 export interface QueueConfig {
@@ -81,6 +107,12 @@ export interface Config {
   readonly limits: RiskLimits;
   readonly ira: IraPolicy;
   readonly execution: ExecutionConfig;
+  readonly broker: BrokerKind;
+  readonly clientPortal: ClientPortalConfig;
+  readonly mcp: McpConfig;
+  readonly http: HttpConfig;
+  readonly alerts: AlertsConfig;
+  readonly ha: HaConfig;
 }
 
 export type { Env } from './infra/secrets.js';
@@ -105,7 +137,9 @@ export const DEFAULT_CONFIG_INPUT = {
   ira: { prohibitedSymbols: [], futuresMarginMultiplier: 2, cashBufferPercent: 0 },
 } as const;
 
-const TOP_KEYS = ['stateDir', 'mode', 'readOnly', 'ib', 'redis', 'queue', 'accounts', 'limits', 'ira', 'execution', '$schema'];
+const TOP_KEYS = ['mode', 'readOnly', 'ib', 'redis', 'queue', 'accounts', 'limits', 'ira', 'execution', 'stateDir', 'broker', 'clientPortal', 'mcp', 'http', 'alerts', 'ha', '$schema'];
+/** Sections (and top-level fields) where an unknown field is an error, not a warning (CONTRACT §2). */
+export const SAFETY_SECTIONS = ['mode', 'readOnly', 'limits', 'ira', 'accounts', 'execution', 'mcp', 'http', 'ha'] as const;
 const MAX_MS = 86_400_000;
 const PREFIX_RE = /^[A-Za-z0-9_.{}-]+(:[A-Za-z0-9_.{}-]+)*$/;
 const QUEUE_RE = /^[A-Za-z0-9_.-]+$/;
@@ -123,7 +157,7 @@ export function parseConfig(raw: unknown, env: Env): ParseResult {
   const r = new FieldReader();
   const root = r.section(raw, '(config)');
   if (root === undefined) return { ok: false, errors: r.errors };
-  r.unknownKeys(root, '', TOP_KEYS);
+  topLevelUnknown(r, root);
   const d = DEFAULT_CONFIG_INPUT;
   const mode = r.oneOf<Mode>(root.mode, 'mode', 'paper', ['paper', 'live']);
   const readOnly = r.bool(root.readOnly, 'readOnly', false);
@@ -137,10 +171,34 @@ export function parseConfig(raw: unknown, env: Env): ParseResult {
   const limits = readLimits(r, root.limits);
   const ira = readIra(r, root.ira);
   const execution = readExecution(r, root.execution);
+  const wave2 = {
+    broker: readBroker(r, root.broker),
+    clientPortal: readClientPortal(r, root.clientPortal),
+    mcp: readMcp(r, root.mcp),
+    http: readHttp(r, root.http),
+    alerts: readAlerts(r, root.alerts),
+    ha: readHa(r, root.ha),
+  };
   if (r.errors.length > 0) return { ok: false, errors: r.errors };
   modeWarnings(r, mode, ib, accounts);
-  const config: Config = { stateDir, mode, readOnly, ib, redis, queue, accounts, limits, ira, execution };
+  const config: Config = { mode, readOnly, ib, redis, queue, accounts, limits, ira, execution, ...wave2, stateDir };
   return { ok: true, config: deepFreeze(config), warnings: r.warnings };
+}
+
+/**
+ * Top-level unknown fields: an error when the nearest known name is a safety field and close (case,
+ * `_` and `-` ignored, at most a third of its letters different: `readonly`, `read_only`, `limit`),
+ * otherwise a warning naming the nearest field.
+ */
+function topLevelUnknown(r: FieldReader, root: Record<string, unknown>): void {
+  const unknown = Object.keys(root).filter((k) => !TOP_KEYS.includes(k));
+  for (const k of unknown) {
+    const near = nearestName(k, TOP_KEYS);
+    const norm = (x: string) => x.toLowerCase().replace(/[_\-\s]/g, '');
+    const close = near !== undefined && editDistance(norm(k), norm(near)) <= Math.max(1, Math.floor(near.length / 3));
+    if (close && (SAFETY_SECTIONS as readonly string[]).includes(near)) r.error(k, `unknown field; did you mean ${near}?`);
+    else r.unknownKeys({ [k]: root[k] }, '', TOP_KEYS);
+  }
 }
 
 function envValue(env: Env, name: string): string | undefined {
@@ -150,7 +208,7 @@ function envValue(env: Env, name: string): string | undefined {
 
 function readIb(r: FieldReader, raw: unknown, env: Env): IbConfig {
   const s = r.section(raw, 'ib') ?? {};
-  r.unknownKeys(s, 'ib', ['host', 'port', 'clientId', 'maxMessagesPerSecond']);
+  r.unknownKeys(s, 'ib', ['host', 'port', 'clientId', 'maxMessagesPerSecond', 'restartWindow']);
   const d = DEFAULT_CONFIG_INPUT.ib;
   const hostWhat = 'a host name or IP address';
   let host = r.str(s.host, 'ib.host', d.host, HOST_RE, hostWhat);
@@ -166,7 +224,7 @@ function readIb(r: FieldReader, raw: unknown, env: Env): IbConfig {
   if (!LOOPBACK.has(host)) {
     r.warn('ib.host', `${host} is not loopback; keep the Gateway API port off the network (SSH tunnel or private network)`);
   }
-  return { host, port, clientId, maxMessagesPerSecond };
+  return { host, port, clientId, maxMessagesPerSecond, restartWindow: readRestartWindow(r, s.restartWindow) };
 }
 
 /**
@@ -207,7 +265,7 @@ function readStateDir(r: FieldReader, raw: unknown, env: Env): string {
 
 function readRedis(r: FieldReader, raw: unknown, env: Env): RedisConfig {
   const s = r.section(raw, 'redis') ?? {};
-  r.unknownKeys(s, 'redis', ['url', 'prefix', 'allowVolatile']);
+  r.unknownKeys(s, 'redis', ['url', 'prefix', 'allowVolatile', 'sentinels', 'name']);
   const d = DEFAULT_CONFIG_INPUT.redis;
   let url: string = d.url;
   if (s.url !== undefined) {
@@ -217,8 +275,7 @@ function readRedis(r: FieldReader, raw: unknown, env: Env): RedisConfig {
   const eUrl = envValue(env, 'REDIS_URL');
   if (eUrl !== undefined && checkRedisUrl(r, eUrl, 'REDIS_URL (environment)', true)) url = eUrl;
   const prefix = r.str(s.prefix, 'redis.prefix', d.prefix, PREFIX_RE, 'a key prefix of A-Z a-z 0-9 . _ - { } in ":"-separated parts');
-  const allowVolatile = r.bool(s.allowVolatile, 'redis.allowVolatile', false);
-  return { url, prefix, allowVolatile };
+  return { url, prefix, ...readRedisExtras(r, s) };
 }
 
 function readAccounts(r: FieldReader, raw: unknown): AccountConfig[] {
@@ -232,7 +289,7 @@ function readAccounts(r: FieldReader, raw: unknown): AccountConfig[] {
     const p = `accounts[${i}]`;
     const s = r.section(a ?? null, p);
     if (s === undefined) return;
-    r.unknownKeys(s, p, ['id', 'type', 'label']);
+    r.unknownKeys(s, p, ['id', 'type', 'label'], true);
     const id = r.str(s.id, `${p}.id`, '', ACCOUNT_RE, 'an IB account id (2–20 letters and digits)');
     if (s.id === undefined) r.error(`${p}.id`, 'required');
     const type = r.oneOf(s.type, `${p}.type`, 'PERSONAL', ACCOUNT_TYPES);
@@ -247,18 +304,23 @@ function readAccounts(r: FieldReader, raw: unknown): AccountConfig[] {
 
 function readLimits(r: FieldReader, raw: unknown): RiskLimits {
   const s = r.section(raw, 'limits') ?? {};
-  r.unknownKeys(s, 'limits', ['maxOrderQuantity', 'maxOrderNotional', 'priceCollarPercent']);
+  const keys = ['maxOrderQuantity', 'maxOrderNotional', 'priceCollarPercent', 'maxDailyNotional', 'maxPositionNotional', 'maxOrderNotionalBySecType'];
+  r.unknownKeys(s, 'limits', keys, true);
   const d = DEFAULT_CONFIG_INPUT.limits;
+  const zeroOrMore = (k: string): Decimal => r.dec(s[k], `limits.${k}`, new Decimal(0), (x) => x.gte(0), 'a number ≥ 0 (0 = no limit)');
   return {
     maxOrderQuantity: r.int(s.maxOrderQuantity, 'limits.maxOrderQuantity', d.maxOrderQuantity, 1, Number.MAX_SAFE_INTEGER),
     maxOrderNotional: r.dec(s.maxOrderNotional, 'limits.maxOrderNotional', new Decimal(d.maxOrderNotional), (x) => x.gt(0), 'a positive number'),
-    priceCollarPercent: r.dec(s.priceCollarPercent, 'limits.priceCollarPercent', new Decimal(d.priceCollarPercent), (x) => x.gt(0) && x.lte(100), 'a number above 0 and at most 100'),
+    priceCollarPercent: r.dec(s.priceCollarPercent, 'limits.priceCollarPercent', new Decimal(d.priceCollarPercent), (x) => x.gte(0) && x.lte(100), 'a number from 0 (no collar) to 100'),
+    maxDailyNotional: zeroOrMore('maxDailyNotional'),
+    maxPositionNotional: zeroOrMore('maxPositionNotional'),
+    maxOrderNotionalBySecType: readNotionalBySecType(r, s.maxOrderNotionalBySecType),
   };
 }
 
 function readIra(r: FieldReader, raw: unknown): IraPolicy {
   const s = r.section(raw, 'ira') ?? {};
-  r.unknownKeys(s, 'ira', ['prohibitedSymbols', 'futuresMarginMultiplier', 'cashBufferPercent']);
+  r.unknownKeys(s, 'ira', ['prohibitedSymbols', 'futuresMarginMultiplier', 'cashBufferPercent'], true);
   const d = DEFAULT_CONFIG_INPUT.ira;
   let prohibitedSymbols: string[] = [];
   if (s.prohibitedSymbols !== undefined) {
@@ -276,15 +338,15 @@ function readIra(r: FieldReader, raw: unknown): IraPolicy {
 
 function readExecution(r: FieldReader, raw: unknown): ExecutionConfig {
   const s = r.section(raw, 'execution') ?? {};
-  const keys = ['ackTimeoutMs', 'inflightCheckMs', 'reconcileIntervalMs', 'maxUnresolvedCycles', 'maxSignalAgeMs', 'quoteTimeoutMs', 'shutdownTimeoutMs'];
-  r.unknownKeys(s, 'execution', keys);
+  const keys = ['ackTimeoutMs', 'inflightCheckMs', 'reconcileIntervalMs', 'maxUnresolvedCycles', 'quoteTimeoutMs', 'shutdownTimeoutMs', 'maxSignalAgeMs'];
+  r.unknownKeys(s, 'execution', keys, true);
   const ms = (k: string, dflt: number): number => r.int(s[k], `execution.${k}`, dflt, 1, MAX_MS);
   return {
     ackTimeoutMs: ms('ackTimeoutMs', 5000),
     inflightCheckMs: ms('inflightCheckMs', 1000),
     reconcileIntervalMs: ms('reconcileIntervalMs', 60_000),
+    maxSignalAgeMs: r.int(s.maxSignalAgeMs, 'execution.maxSignalAgeMs', 300_000, 0, 7 * MAX_MS),
     maxUnresolvedCycles: r.int(s.maxUnresolvedCycles, 'execution.maxUnresolvedCycles', 3, 1, 1000),
-    maxSignalAgeMs: r.int(s.maxSignalAgeMs, 'execution.maxSignalAgeMs', 300_000, 0, 30 * MAX_MS),
     quoteTimeoutMs: ms('quoteTimeoutMs', 3000),
     shutdownTimeoutMs: ms('shutdownTimeoutMs', 25_000),
   };

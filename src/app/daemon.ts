@@ -24,7 +24,7 @@ import { createJobLookup, createSignalSource, type SignalJob, type SignalSource 
 import { DEFAULT_RETRY_BACKOFF, retryDelayMs, type RetryBackoff } from '../ingest/retry-policy.js';
 import { parseSignal, formatFieldErrors, type FieldError } from '../ingest/parse-signal.js';
 import { BrokerUnavailableError, type BrokerPort } from '../execution/broker-port.js';
-import { targetAccounts } from '../execution/evaluate.js';
+import { noTargetResult, targetAccounts } from '../execution/evaluate.js';
 import { ExecutionService, type AccountTask } from '../execution/execution-service.js';
 import { MarketContext } from '../execution/market-context.js';
 import { OrderEventProcessor } from '../execution/order-events.js';
@@ -79,9 +79,13 @@ interface PreparedJob {
   readonly errors?: readonly FieldError[];
   readonly prior?: Outcome & { readonly jobId?: string };
   readonly tasks: readonly AccountTask[];
+  /** results known without evaluation: DUPLICATE for accounts an earlier job handled, or a target matching nothing */
+  readonly known?: readonly AccountResult[];
 }
 
-type JobValue = { readonly kind: 'invalid'; readonly errors: readonly FieldError[] } | { readonly kind: 'outcome'; readonly outcome: Outcome; readonly fresh: boolean };
+type JobValue =
+  | { readonly kind: 'invalid'; readonly errors: readonly FieldError[] }
+  | { readonly kind: 'outcome'; readonly outcome: Outcome; readonly fresh: boolean; readonly save?: Outcome };
 
 /**
  * Starts the daemon; resolves once it consumes signals (however long Redis or IB take to come up).
@@ -199,7 +203,7 @@ export function launchDaemon(o: DaemonOptions): DaemonHandle {
   };
 
   const prepare = async (job: SignalJob): Promise<PreparedJob> => {
-    const parsed = parseSignal(job.data);
+    const parsed = parseSignal(job.data, { now: clock.now() });
     if (!parsed.ok) return { job, errors: parsed.errors, tasks: [] };
     const signal = parsed.signal;
     // the receipt's audit record and the look-up of an earlier outcome are independent: one round trip
@@ -207,25 +211,32 @@ export function launchDaemon(o: DaemonOptions): DaemonHandle {
       infra.audit.append({ type: 'signal', signalId: signal.id, data: { jobId: job.jobId, attempt: job.attemptsMade, payload: job.data } }),
       infra.outbox.getOutcome(signal.id) as Promise<(Outcome & { jobId?: string }) | undefined>,
     ]);
-    if (prior) return { job, signal, prior, tasks: [] };
+    if (prior?.jobId === job.jobId) return { job, signal, prior, tasks: [] };
     const linked = await market.linkedAccounts();
-    const tasks = targetAccounts(signal, config.accounts, linked).map((target) => ({ jobId: job.jobId, signal, target }));
-    return { job, signal, tasks };
+    const targets = targetAccounts(signal, config.accounts, linked);
+    const none = noTargetResult(signal, config.accounts, targets);
+    if (none) return { job, signal, tasks: [], known: [none] };
+    // a reused signal id from another job: accounts it handled are DUPLICATE, new accounts are evaluated
+    const handled = new Set(prior?.results.map((r) => r.account));
+    const tasks = targets.filter((t) => !handled.has(t.account)).map((target) => ({ jobId: job.jobId, signal, target }));
+    return { job, signal, tasks, ...(prior ? { prior, known: duplicateOf(prior).results.filter((r) => targets.some((t) => t.account === r.account)) } : {}) };
   };
 
   const stages = {
     split: (p: PreparedJob): Split<AccountTask, JobValue> => {
       if (p.errors) return { kind: 'done', value: { kind: 'invalid', errors: p.errors } };
-      if (p.prior) return { kind: 'done', value: { kind: 'outcome', outcome: p.prior.jobId === p.job.jobId ? p.prior : duplicateOf(p.prior), fresh: false } };
+      if (p.prior?.jobId === p.job.jobId) return { kind: 'done', value: { kind: 'outcome', outcome: p.prior, fresh: false } };
+      if (p.tasks.length === 0) return { kind: 'done', value: { kind: 'outcome', outcome: { signalId: p.signal?.id ?? '', results: p.known ?? [] }, fresh: !p.prior } };
       return { kind: 'tasks', tasks: p.tasks };
     },
     keyOf: (t: AccountTask) => t.target.account,
     run: (t: AccountTask) => defer(() => exec.handle(t)),
-    combine: (p: PreparedJob, results: readonly AccountResult[]): JobValue => ({
-      kind: 'outcome',
-      outcome: { signalId: p.signal?.id ?? '', results },
-      fresh: true,
-    }),
+    combine: (p: PreparedJob, results: readonly AccountResult[]): JobValue => {
+      const signalId = p.signal?.id ?? '';
+      const outcome = { signalId, results: [...(p.known ?? []), ...results] };
+      // what is stored keeps the earlier job's own results, so a later reuse still sees what they were
+      return { kind: 'outcome', outcome, fresh: true, ...(p.prior ? { save: { ...p.prior, jobId: p.job.jobId, results: [...p.prior.results, ...results] } as Outcome } : {}) };
+    },
   };
 
   const finish = async (s: JobSettled<PreparedJob, JobValue>): Promise<void> => {
@@ -243,7 +254,7 @@ export function launchDaemon(o: DaemonOptions): DaemonHandle {
       return;
     }
     const outcome = s.value.outcome;
-    if (s.value.fresh) await infra.outbox.saveOutcome(outcome.signalId, { ...outcome, jobId: job.jobId } as Outcome);
+    if (s.value.fresh) await infra.outbox.saveOutcome(outcome.signalId, s.value.save ?? ({ ...outcome, jobId: job.jobId } as Outcome));
     await infra.audit.append({ type: 'outcome', signalId: outcome.signalId, data: { jobId: job.jobId, results: outcome.results } });
     job.settle(outcome);
   };

@@ -101,8 +101,16 @@ export interface AccountConfig {
 
 export interface RiskLimits {
   readonly maxOrderQuantity: number;
+  /** per order, in the account base currency (futures: multiplier × price × contracts) */
   readonly maxOrderNotional: Decimal;
+  /** 0 disables the collar */
   readonly priceCollarPercent: Decimal;
+  /** per account and UTC day: the notional of orders placed today plus this one; 0 or absent = no limit */
+  readonly maxDailyNotional?: Decimal;
+  /** per account and instrument: |position + working orders + this order| × price × multiplier; 0 or absent = no limit */
+  readonly maxPositionNotional?: Decimal;
+  /** overrides of `maxOrderNotional` per secType (e.g. `{ "FUT": 400000 }`) */
+  readonly maxOrderNotionalBySecType?: Readonly<Partial<Record<SecType, Decimal>>>;
 }
 
 export interface IraPolicy {
@@ -181,9 +189,21 @@ export interface WorkingOrder {
   readonly side: Side;
   /** quantity not yet filled */
   readonly remaining: number;
-  /** cash this order can still consume (BUY): remaining × price × multiplier; zero for SELL */
+  /** cash this order can still consume (BUY): remaining × price × multiplier; zero for SELL and futures (margin, see the IRA futures rule) */
   readonly reservedCash: Decimal;
   readonly currency: string;
+  /** the contract id the order was sent with, when known */
+  readonly conId?: number;
+  /** which leg of its signal this is (bracket children: takeProfit / stopLoss) */
+  readonly leg?: LegName;
+  /** the OCA group of a bracket child */
+  readonly ocaGroup?: string;
+  /** a bracket child's entry (its orderRef) */
+  readonly parentRef?: string;
+  /** contract multiplier the order was valued with */
+  readonly multiplier?: number;
+  /** the price its cash was reserved at */
+  readonly price?: Decimal;
 }
 
 // ---------------------------------------------------------------- decisions and outcomes (CONTRACT §4)
@@ -198,6 +218,9 @@ export const REASON_CODES = [
   'IRA_FX_BORROW',
   'IRA_PROHIBITED_SECURITY',
   'IRA_FUTURES_MARGIN',
+  'NO_FX_RATE',
+  'MAX_DAILY_NOTIONAL',
+  'MAX_POSITION_NOTIONAL',
   'INSUFFICIENT_BUYING_POWER',
   'MAX_QUANTITY',
   'MAX_NOTIONAL',
@@ -244,7 +267,7 @@ export interface OrderLeg {
   readonly algo?: AlgoSpec;
   /** the entry leg's orderRef for bracket children */
   readonly parentRef?: string;
-  /** OCA group shared by bracket children */
+  /** OCA group shared by bracket children (also set on a close that joins a position's bracket group) */
   readonly ocaGroup?: string;
 }
 

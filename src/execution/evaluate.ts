@@ -5,10 +5,17 @@
  *  - a DENIED decision lists EVERY failing reason and has quantity 0;
  *  - an APPROVED decision's legs are entry first, then takeProfit (LMT) and stopLoss (STP) children that
  *    carry `parentRef` and one `ocaGroup`; every `orderRef` is a pure function of (signal id, account, leg);
+ *  - EVERY leg is judged as the order it is: the entry by all the rules, each bracket child by
+ *    `CHILD_RULES` with its own side, quantity and price, against the position as it will be once the
+ *    entry filled (a SELL entry's BUY children need IRA cash; in REDUCE_ONLY they would grow a position);
+ *  - a positionPercent SELL (without a bracket of its own) joins the OCA group of the position's working
+ *    bracket children, so the close and those children can never both fill; they do not count as
+ *    "already being sold";
  *  - `inputs` is JSON-safe (strings for decimals) and records every number the decision used.
  */
 import type {
   AccountConfig,
+  AccountResult,
   AccountSnapshot,
   AccountTarget,
   AccountType,
@@ -27,8 +34,11 @@ import type {
 } from '../domain/types.js';
 import { ocaGroupFor, orderRefFor } from '../domain/order-ref.js';
 import { computeExposure, type Exposure } from '../sizing/exposure.js';
+import { futuresBook, type FuturesBook } from '../sizing/futures-book.js';
 import { sizeOrder, type AuditInputs, type SizingResult } from '../sizing/size-order.js';
-import { checkPreTrade } from '../validation/check-pre-trade.js';
+import { checkPreTrade, CHILD_RULES, GATE_RULES, LATE_STATE_RULES } from '../validation/check-pre-trade.js';
+import { childReasons, closeOcaGroup, legIntent, unique, withoutGroup } from '../validation/leg-checks.js';
+import { baseNotional } from '../validation/limit-rules.js';
 import { isIraAccount, type PreTradeContext, type PreTradeIntent } from '../validation/rule.js';
 
 export interface EvaluationContext {
@@ -56,10 +66,20 @@ export interface EvaluationContext {
   readonly contract?: ContractInfo;
   /** this daemon's working orders (all accounts; filtered here) */
   readonly working: readonly WorkingOrder[];
-  /** initial margin per futures contract, in the instrument currency */
+  /** initial margin per futures contract of the signal's instrument, in the account base currency */
   readonly futuresInitialMargin?: Decimal;
-  /** base-currency units per one unit of the instrument currency, when they differ */
+  /** initial margin per contract of the other futures held or working in the account, by `futuresKey` */
+  readonly futuresMargins?: ReadonlyMap<string, Decimal>;
+  /** base-currency units per one unit of the instrument currency, when they differ (none → NO_FX_RATE) */
   readonly fxToBase?: Decimal;
+  /** base-currency units per one unit of the currencies of working buys (buying power), by ISO code */
+  readonly fxRates?: ReadonlyMap<string, Decimal>;
+  /** the broker could not define the contract (e.g. 200 "no security definition"): denied with its text */
+  readonly contractError?: Reason;
+  /** base-currency notional of this account's entry orders placed today (limits.maxDailyNotional) */
+  readonly placedToday?: Decimal;
+  /** false when margins and FX rates were not asked because an account gate denies (see PreTradeContext) */
+  readonly brokerAsked?: boolean;
 }
 
 interface DecisionCommon {
@@ -76,6 +96,10 @@ export type AccountDecision =
       readonly quantity: number;
       readonly legs: readonly OrderLeg[];
       readonly referencePrice: Decimal;
+      /** the contract multiplier every leg is valued and reserved with (from contract details) */
+      readonly multiplier: Decimal;
+      /** the entry's notional in the account base currency */
+      readonly notional: Decimal;
     });
 
 const STRICTNESS: Readonly<Record<TradingState, number>> = { ACTIVE: 0, REDUCE_ONLY: 1, HALTED: 2 };
@@ -87,8 +111,11 @@ export const stricterTradingState = (global: TradingState, account: TradingState
 /** Bracket children keep a DAY/GTC entry's tif; an IOC or OPG entry gets GTC children (an IOC stop would vanish). */
 export const childTif = (entry: Tif): Tif => (entry === 'DAY' || entry === 'GTC' ? entry : 'GTC');
 
-/** The legs for an approved quantity: entry, then the bracket children (if any). */
-export function buildLegs(signal: Signal, account: string, quantity: number, contract?: ContractInfo): OrderLeg[] {
+/**
+ * The legs for an approved quantity: entry, then the bracket children (if any). `joinOcaGroup`: the OCA
+ * group of a position's working bracket children that a closing entry joins.
+ */
+export function buildLegs(signal: Signal, account: string, quantity: number, contract?: ContractInfo, joinOcaGroup?: string): OrderLeg[] {
   const o = signal.order;
   const conId = signal.instrument.conId ?? contract?.conId;
   const instrument = conId === undefined ? signal.instrument : { ...signal.instrument, conId };
@@ -105,6 +132,7 @@ export function buildLegs(signal: Signal, account: string, quantity: number, con
     ...(o.stopPrice && { stopPrice: o.stopPrice }),
     ...(o.trailingPercent && { trailingPercent: o.trailingPercent }),
     ...(o.algo && { algo: o.algo }),
+    ...(joinOcaGroup !== undefined && { ocaGroup: joinOcaGroup }),
   };
   const b = signal.bracket;
   if (!b) return [entry];
@@ -125,7 +153,7 @@ export function buildLegs(signal: Signal, account: string, quantity: number, con
 const str = (d: Decimal | undefined): string | undefined => d?.toString();
 
 /** Every number the decision used, JSON-safe. */
-function auditInputs(ctx: EvaluationContext, x: Exposure | undefined, sizing: SizingResult | undefined): AuditInputs {
+function auditInputs(ctx: EvaluationContext, x: Exposure | undefined, sizing: SizingResult | undefined, book?: FuturesBook): AuditInputs {
   const a = ctx.account;
   const q = ctx.quote;
   const all: Record<string, string | number | boolean | undefined> = {
@@ -154,17 +182,21 @@ function auditInputs(ctx: EvaluationContext, x: Exposure | undefined, sizing: Si
     availableCash: str(x?.availableCash),
     fxToBase: str(x?.fxToBase),
     futuresInitialMargin: str(ctx.futuresInitialMargin),
+    futuresBook: book && book.lines.length > 0 ? JSON.stringify(book.lines.map((l) => ({ ...l, margin: l.margin?.toString() ?? null }))) : undefined,
+    reservedBase: str(x?.reservedBase),
+    fxRates: ctx.fxRates && ctx.fxRates.size > 0 ? JSON.stringify(Object.fromEntries([...ctx.fxRates].map(([k, v]) => [k, v.toString()]))) : undefined,
+    placedToday: str(ctx.placedToday),
+    contractError: ctx.contractError?.message,
     ...sizing?.inputs,
   };
   return Object.fromEntries(Object.entries(all).filter(([, v]) => v !== undefined)) as AuditInputs;
 }
 
 /** Context notes that are not clips: stale or delayed data, assumed FX rate, missing broker type. */
-function contextNotes(ctx: EvaluationContext, x: Exposure | undefined): string[] {
+function contextNotes(ctx: EvaluationContext): string[] {
   const notes: string[] = [];
   if (ctx.quote?.stale) notes.push('the quote is stale: no tick arrived within the freshness window');
   if (ctx.quote?.delayed) notes.push('the quote is delayed market data');
-  if (x?.fxAssumed) notes.push(`no ${x.currency}→${x.baseCurrency} rate was given; ${x.currency} amounts were compared 1:1 with ${x.baseCurrency} limits`);
   if (ctx.account && !ctx.account.brokerAccountType) notes.push('IB reported no AccountType, so the declared type could not be confirmed');
   return notes;
 }
@@ -175,36 +207,97 @@ function toIntent(signal: Signal, account: string, sizing: SizingResult | undefi
   return { signal, account, quantity: sizing.quantity, explicit: sizing.explicit, referencePrice: sizing.referencePrice, costPrice: sizing.costPrice };
 }
 
+/** Exposure, futures book and rule context for `signal` in `ctx`, as seen with `working`. */
+function preTrade(signal: Signal, ctx: EvaluationContext, working: readonly WorkingOrder[]): { x: Exposure | undefined; book: FuturesBook | undefined; pre: PreTradeContext } {
+  const a = ctx.account;
+  const x = a && computeExposure({ account: a, instrument: signal.instrument, contract: ctx.contract, working, ira: ctx.ira, fxToBase: ctx.fxToBase, ...(ctx.fxRates ? { fxRates: ctx.fxRates } : {}) });
+  // futures orders always; any order in an account that holds or works futures (IRA cash backs their margin)
+  const anyFutures = a && (a.positions.some((p) => p.secType === 'FUT' && p.quantity !== 0) || working.some((w) => w.secType === 'FUT' && w.account === a.id));
+  const book = a && (signal.instrument.secType === 'FUT' || anyFutures) ? futuresBook(a, working, ctx.futuresMargins ?? new Map()) : undefined;
+  return { x, book, pre: { ...ctx, working, exposure: x, ...(book ? { futuresBook: book } : {}) } as PreTradeContext };
+}
+
 /**
  * Sizes and checks `signal` for the account in `ctx`. Never throws for any context; a missing snapshot,
  * quote or contract becomes a reason (UNKNOWN_ACCOUNT, NO_PRICE, IRA_PROHIBITED_SECURITY, …).
  */
 export function evaluateSignalForAccount(signal: Signal, ctx: EvaluationContext): AccountDecision {
   const a = ctx.account;
-  const x = a && computeExposure({ account: a, instrument: signal.instrument, contract: ctx.contract, working: ctx.working, ira: ctx.ira, fxToBase: ctx.fxToBase });
-  const pre: PreTradeContext = { ...ctx, exposure: x };
-  const sizing = a && x ? sizeOrder(signal, { account: a, isIra: isIraAccount(pre), quote: ctx.quote, exposure: x, limits: ctx.limits, ira: ctx.ira, futuresInitialMargin: ctx.futuresInitialMargin }) : undefined;
+  const join = closeOcaGroup(signal, ctx.accountId, ctx.working);
+  const { x, book, pre } = preTrade(signal, ctx, withoutGroup(ctx.working, join));
+  const sizing = a && x ? sizeOrder(signal, { account: a, isIra: isIraAccount(pre), quote: ctx.quote, exposure: x, limits: ctx.limits, ira: ctx.ira, ...(ctx.futuresInitialMargin ? { futuresInitialMargin: ctx.futuresInitialMargin } : {}), ...(book ? { futuresBook: book } : {}), ...(ctx.contract ? { conId: ctx.contract.conId } : {}), ...(ctx.placedToday ? { placedToday: ctx.placedToday } : {}) }) : undefined;
   const intent = toIntent(signal, ctx.accountId, sizing);
-  const checked = checkPreTrade(intent, pre);
+  const legs = sizing?.ok && sizing.quantity > 0 ? buildLegs(signal, ctx.accountId, sizing.quantity, ctx.contract, join) : [];
+  const checked = unique([...checkPreTrade(intent, pre), ...childReasons(signal, legs, pre, sizing?.ok ? sizing.referencePrice : undefined, CHILD_RULES)]);
   // Defensive: a failed sizing always denies, even under a custom rule list that would not report it.
   const reasons = checked.length === 0 && sizing && !sizing.ok ? [sizing.reason] : checked;
+  const notes = [...contextNotes(ctx), ...(sizing?.notes ?? [])];
+  if (join !== undefined) notes.push(`the close joins OCA group ${join} of the position's working bracket children: whichever fills first cancels the others`);
   const common: DecisionCommon = {
     account: ctx.accountId,
     accountType: ctx.declaredType ?? 'UNKNOWN',
-    notes: [...contextNotes(ctx, x), ...(sizing?.notes ?? [])],
-    inputs: auditInputs(ctx, x, sizing),
+    notes,
+    inputs: auditInputs(ctx, x, sizing, book),
   };
-  if (reasons.length > 0 || !sizing?.ok) {
+  if (reasons.length > 0 || !sizing?.ok || !x) {
     return { ...common, kind: 'DENIED', quantity: 0, reasons };
   }
   return {
     ...common,
     kind: 'APPROVED',
     quantity: sizing.quantity,
-    legs: buildLegs(signal, ctx.accountId, sizing.quantity, ctx.contract),
+    legs,
     referencePrice: sizing.referencePrice,
+    multiplier: x.multiplier,
+    notional: baseNotional(sizing.quantity, sizing.referencePrice, pre) ?? x.multiplier.mul(0),
   };
 }
+
+/**
+ * True when the account gates (read-only, unknown or mismatched account, HALTED) let this signal through,
+ * i.e. the shell may ask the broker for more (a what-if margin probe, an FX rate). In read-only mode or
+ * for a halted account nothing at all is sent to the broker for an order.
+ */
+export function passesGates(signal: Signal, ctx: EvaluationContext): boolean {
+  const pre = { ...ctx } as PreTradeContext;
+  return checkPreTrade({ signal, account: ctx.accountId, quantity: 0, explicit: true }, pre, GATE_RULES).length === 0;
+}
+
+/**
+ * The trading-state rules (HALTED, REDUCE_ONLY) re-checked on every leg of an approved decision right
+ * before the send, with the same rule functions as the evaluation: `ctx` is a fresh context (snapshot,
+ * working orders, state); the decision's own intents are left out of the working orders.
+ */
+export function lateStateReasons(signal: Signal, legs: readonly OrderLeg[], referencePrice: Decimal, ctx: EvaluationContext): readonly Reason[] {
+  const own = new Set(legs.map((l) => l.orderRef));
+  const entry = legs[0];
+  if (!entry) return [];
+  const joined = entry.ocaGroup;
+  const working = withoutGroup(ctx.working.filter((w) => !own.has(w.orderRef)), joined);
+  const { pre } = preTrade(signal, ctx, working);
+  return unique([...checkPreTrade(legIntent(signal, entry, referencePrice), pre, LATE_STATE_RULES), ...childReasons(signal, legs, pre, referencePrice, LATE_STATE_RULES)]);
+}
+
+/**
+ * The per-signal result when the target selects no account at all (`{types: [...]}` with no declared
+ * account of those types): one DENIED UNKNOWN_ACCOUNT row naming the types and what is declared, so the
+ * outcome is never an empty success. Undefined when `targets` is not empty.
+ */
+export function noTargetResult(signal: Pick<Signal, 'accounts'>, declared: readonly AccountConfig[], targets: readonly TargetAccount[]): AccountResult | undefined {
+  if (targets.length > 0 || signal.accounts.kind !== 'types') return undefined;
+  const types = signal.accounts.types.join(', ');
+  const have = declared.map((c) => `${c.id} ${c.type}`).join(', ');
+  return {
+    account: `types:${signal.accounts.types.join(',')}`,
+    accountType: 'UNKNOWN',
+    decision: 'DENIED',
+    quantity: 0,
+    reasons: [{ code: 'UNKNOWN_ACCOUNT', message: `accounts {"types": [${types}]} matches no account declared in the config (declared: ${have}); nothing was sent` }],
+    notes: [],
+  };
+}
+
+export { closeOcaGroup } from '../validation/leg-checks.js';
 
 /** One account a signal targets, before evaluation. */
 export interface TargetAccount {

@@ -11,14 +11,17 @@
  * A failure before anything was sent throws (the job is retried); after sending, every path ends in a
  * value. Tasks of one account never run concurrently (see pipeline.ts).
  */
-import { BrokerError, BrokerUnavailableError, type BrokerPort } from './broker-port.js';
-import { evaluateSignalForAccount, type AccountDecision, type TargetAccount } from './evaluate.js';
+import { BrokerUnavailableError, type BrokerPort } from './broker-port.js';
+import { evaluateSignalForAccount, lateStateReasons, type AccountDecision, type EvaluationContext, type TargetAccount } from './evaluate.js';
+import { BrokerInputs, contractProblem } from './broker-inputs.js';
+import { classifyAnswers } from './bracket-answer.js';
 import type { MarketContext } from './market-context.js';
 import type { OrderEventProcessor } from './order-events.js';
 import { orderRefFor } from '../domain/order-ref.js';
 import type { Clock } from '../domain/clock.js';
-import type { Decimal} from '../domain/types.js';
-import { type AccountResult, type OrderLeg, type Reason, type Signal, type AccountType, type Mode, type RiskLimits, type IraPolicy } from '../domain/types.js';
+import type { AccountResult, OrderLeg, Reason, Signal, AccountType, Mode, RiskLimits, IraPolicy } from '../domain/types.js';
+import { utcDay, type DailyNotional } from '../infra/daily-notional.js';
+import type { Ack } from './order-events.js';
 import type { Outbox, OutboxRecord } from '../infra/outbox.js';
 import type { AuditLog } from '../infra/audit.js';
 import type { StreamPublisher } from '../infra/streams.js';
@@ -54,6 +57,8 @@ export interface ExecutionDeps {
   readonly audit: AuditLog;
   readonly tradingState: TradingStateStore;
   readonly events: OrderEventProcessor;
+  /** per-account notional placed today (limits.maxDailyNotional); without it the daily limit sees 0 */
+  readonly dailyNotional?: DailyNotional;
   /** runs a reconciliation pass now; resolves with whether connectivity was clear throughout */
   readonly reconcileNow: () => Promise<{ readonly connectivityClear: boolean }>;
   readonly clock: Clock;
@@ -68,9 +73,11 @@ interface LegPayload {
 }
 
 export class ExecutionService {
-  private readonly futuresMargin = new Map<string, Promise<Decimal | undefined>>();
+  private readonly inputs: BrokerInputs;
 
-  constructor(private readonly d: ExecutionDeps) {}
+  constructor(private readonly d: ExecutionDeps) {
+    this.inputs = new BrokerInputs(d);
+  }
 
   /** Handles one account task; resolves with its result or throws when nothing was sent and a retry may help. */
   async handle(task: AccountTask): Promise<AccountResult> {
@@ -82,7 +89,7 @@ export class ExecutionService {
     }
     const expired = await this.denyIfExpired(task);
     if (expired) return expired;
-    const { decision, audited } = await this.decide(task);
+    const { decision, audited, ctx } = await this.decide(task);
     if (decision.kind === 'DENIED') {
       await audited;
       // no price because the broker went away is an outage, not a verdict: the job runs again later
@@ -91,7 +98,7 @@ export class ExecutionService {
       }
       return result(decision, 'DENIED', decision.reasons);
     }
-    return this.submit(task, decision, audited);
+    return this.submit(task, decision, audited, ctx);
   }
 
   // -- DECIDE ---------------------------------------------------------------------------------------
@@ -112,14 +119,14 @@ export class ExecutionService {
    * Loads the context and evaluates. The decision's audit append is started, not awaited: the caller
    * awaits `audited` before anything is sent or returned (it overlaps with writing the intent).
    */
-  private async decide(task: AccountTask): Promise<{ decision: AccountDecision; audited: Promise<unknown> }> {
+  private async decide(task: AccountTask): Promise<{ decision: AccountDecision; audited: Promise<unknown>; ctx: EvaluationContext }> {
     const { signal, target } = task;
     const p = this.d.policy;
     const stockBuy = signal.side === 'BUY' && signal.instrument.secType === 'STK';
     const [snap, quote, contract, listed, states] = await Promise.all([
       !target.linked ? undefined : stockBuy ? this.d.market.accountForBuy(target.account, signal.instrument) : this.d.market.account(target.account).then((snapshot) => ({ snapshot, pending: [] })),
       this.d.market.quote(signal.instrument).catch(() => undefined),
-      this.d.market.contract(signal.instrument).catch((e: unknown) => this.contractProblem(e)),
+      this.d.market.contract(signal.instrument).then((c) => ({ contract: c }), (e: unknown) => contractProblem(signal.instrument, e)),
       this.d.outbox.listWorking(target.account),
       this.d.tradingState.effective(target.account),
     ]);
@@ -127,8 +134,7 @@ export class ExecutionService {
     // our executions the cached snapshot may not show yet stay reserved in full (see MarketContext.accountForBuy)
     const pendingRefs = new Set(snap?.pending.map((w) => w.orderRef));
     const working = [...listed.filter((w) => !pendingRefs.has(w.orderRef)), ...(snap?.pending ?? [])];
-    const futuresInitialMargin = signal.instrument.secType === 'FUT' ? await this.futuresInitialMargin(task) : undefined;
-    const decision = evaluateSignalForAccount(signal, {
+    const base: EvaluationContext = {
       now: this.d.clock.now(),
       maxSignalAgeMs: p.maxSignalAgeMs,
       mode: p.mode,
@@ -142,10 +148,11 @@ export class ExecutionService {
       ...(account ? { account } : {}),
       linked: target.linked,
       ...(quote ? { quote } : {}),
-      ...(contract ? { contract } : {}),
+      ...contract,
       working,
-      ...(futuresInitialMargin ? { futuresInitialMargin } : {}),
-    });
+    };
+    const ctx = { ...base, ...(await this.inputs.load(signal, base)) };
+    const decision = evaluateSignalForAccount(signal, ctx);
     const audited = this.d.audit.append({
       type: 'decision',
       account: target.account,
@@ -161,42 +168,12 @@ export class ExecutionService {
       },
     });
     audited.catch(() => undefined); // awaited by the caller; this only keeps it from being reported as unhandled meanwhile
-    return { decision, audited };
-  }
-
-  /** A contract the broker does not know is reported as a broker refusal; anything else is retried. */
-  private contractProblem(e: unknown): undefined {
-    if (e instanceof BrokerError && e.code === 200) return undefined;
-    throw e;
-  }
-
-  private futuresInitialMargin(task: AccountTask): Promise<Decimal | undefined> {
-    const i = task.signal.instrument;
-    const key = `${i.symbol}|${i.exchange}|${i.lastTradeDateOrContractMonth ?? ''}`;
-    let p = this.futuresMargin.get(key);
-    if (!p) {
-      const probe: OrderLeg = {
-        leg: 'entry',
-        orderRef: orderRefFor(`whatif:${key}`, task.target.account, 'entry'),
-        signalId: task.signal.id,
-        account: task.target.account,
-        instrument: i,
-        side: 'BUY',
-        quantity: 1,
-        type: 'MKT',
-        tif: 'DAY',
-        outsideRth: false,
-      };
-      p = this.d.broker.whatIf(probe).then((r) => r.initMarginChange ?? r.initMarginAfter);
-      this.futuresMargin.set(key, p);
-      p.catch(() => this.futuresMargin.delete(key));
-    }
-    return p.catch(() => undefined);
+    return { decision, audited, ctx };
   }
 
   // -- SEND -----------------------------------------------------------------------------------------
 
-  private async submit(task: AccountTask, decision: Extract<AccountDecision, { kind: 'APPROVED' }>, audited: Promise<unknown>): Promise<AccountResult> {
+  private async submit(task: AccountTask, decision: Approved, audited: Promise<unknown>, ctx: EvaluationContext): Promise<AccountResult> {
     const { signal } = task;
     const legs = decision.legs;
     const refs = legs.map((l) => l.orderRef);
@@ -204,10 +181,10 @@ export class ExecutionService {
     if (!entry) throw new Error(`approved decision for ${signal.id} has no legs`);
     await this.waitForBroker();
     // the wait may have outlasted the signal: nothing is written or sent for an expired one
-    const late = await this.denyIfExpired(task);
-    if (late) {
+    const expired = await this.denyIfExpired(task);
+    if (expired) {
       await audited;
-      return late;
+      return expired;
     }
     const now = this.d.clock.now();
     for (const leg of legs) {
@@ -222,7 +199,8 @@ export class ExecutionService {
         side: leg.side,
         quantity: leg.quantity,
         price: leg.limitPrice ?? leg.stopPrice ?? decision.referencePrice,
-        multiplier: Number(leg.instrument.multiplier ?? 1) || 1,
+        multiplier: decision.multiplier.toNumber(), // from contract details, never the producer's
+
         payload: JSON.stringify({ jobId: task.jobId, leg } satisfies LegPayload),
         createdAt: now,
       });
@@ -237,16 +215,18 @@ export class ExecutionService {
     const [, states] = await Promise.all([
       this.d.audit.append({ type: 'order.intent', account: entry.account, signalId: signal.id, orderRef: entry.orderRef, data: { jobId: task.jobId, legs } }),
       this.d.tradingState.effective(entry.account),
+      this.recordDaily(decision, now),
     ]);
     const gate = states.effective;
-    if (gate === 'HALTED' || (gate === 'REDUCE_ONLY' && !(await this.reduces(task, decision)))) {
+    const late = gate === 'ACTIVE' || gate === ctx.tradingState ? [] : await this.lateReasons(task, decision, ctx, gate);
+    if (late.length > 0) {
       await this.discard(signal.id, refs);
-      const reason: Reason = { code: gate, message: `trading state is ${gate} for ${entry.account} (changed while the signal was evaluated)` };
-      await this.d.audit.append({ type: 'decision', account: entry.account, signalId: signal.id, data: { jobId: task.jobId, decision: 'DENIED', reasons: [reason], late: true } });
-      return { ...result(decision, 'DENIED', [reason]), quantity: 0 };
+      await this.d.audit.append({ type: 'decision', account: entry.account, signalId: signal.id, data: { jobId: task.jobId, decision: 'DENIED', reasons: late, late: true } });
+      return { ...result(decision, 'DENIED', late), quantity: 0 };
     }
 
-    const ack = this.d.events.awaitAck(entry.orderRef, this.d.policy.ackTimeoutMs);
+    const acks = legs.map((l) => this.d.events.awaitAck(l.orderRef, this.d.policy.ackTimeoutMs));
+    const ack = { cancel: () => acks.forEach((a) => a.cancel()) };
     this.d.events.beginSend(refs);
     let placed;
     try {
@@ -279,33 +259,82 @@ export class ExecutionService {
     } finally {
       this.d.events.endSend(refs);
     }
-    const answer = await ack.promise;
-    const entryId = placed.find((p) => p.orderRef === entry.orderRef)?.orderId;
-    if (!answer) {
-      const rec = await this.d.events.apply(entry.orderRef, 'TIMEOUT', {}, 'ack-timeout');
-      return this.unresolved(decision, rec, `no answer from the broker within ${this.d.policy.ackTimeoutMs} ms`);
-    }
-    if (answer.kind === 'rejected') {
-      const reason: Reason = { code: 'BROKER_REJECTED', message: answer.message, ...(answer.code !== undefined ? { brokerCode: answer.code } : {}) };
-      return { ...result(decision, 'REJECTED', [reason]), orderRef: entry.orderRef, ...(entryId !== undefined ? { orderId: entryId } : {}) };
-    }
-    return {
-      ...result(decision, 'PLACED', []),
-      orderRef: entry.orderRef,
-      orderId: answer.orderId,
-      ...(answer.permId !== undefined ? { permId: answer.permId } : {}),
-    };
+    return this.answer(decision, placed, await Promise.all(acks.map((a) => a.promise)));
   }
 
-  /** REDUCE_ONLY flipped on during evaluation: allowed only when this order shrinks a position. */
-  private async reduces(task: AccountTask, decision: Extract<AccountDecision, { kind: 'APPROVED' }>): Promise<boolean> {
-    const snap = await this.d.market.account(task.target.account);
-    const pos = snap?.positions.find((p) => p.symbol === task.signal.instrument.symbol && p.secType === task.signal.instrument.secType)?.quantity ?? 0;
-    return task.signal.side === 'SELL' ? decision.quantity <= pos : pos < 0 && decision.quantity <= -pos;
+  /**
+   * The outcome from the broker's answers to every leg (entry first): PLACED only when every leg was
+   * accepted. A rejected entry is REJECTED with its reason. A rejected child leaves the entry untransmitted
+   * (it waits for the last leg) and unprotected: the entry is cancelled, and the outcome is REJECTED with
+   * the child's reason. A leg without an answer makes the whole order UNRESOLVED.
+   */
+  private async answer(decision: Approved, placed: readonly { orderRef: string; orderId: number }[], answers: readonly (Ack | undefined)[]): Promise<AccountResult> {
+    const entry = decision.legs[0]!;
+    const entryId = placed.find((p) => p.orderRef === entry.orderRef)?.orderId;
+    const ids = { orderRef: entry.orderRef, ...(entryId !== undefined ? { orderId: entryId } : {}) };
+    const a = classifyAnswers(decision.legs, answers);
+    switch (a.kind) {
+      case 'rejected': {
+        const notes = a.cancelRest ? [await this.cancelFamily(decision, placed)] : [];
+        return { ...result(decision, 'REJECTED', [a.reason]), notes: [...decision.notes, ...notes], ...ids };
+      }
+      case 'unanswered': {
+        for (const leg of a.legs) await this.d.events.apply(leg.orderRef, 'TIMEOUT', {}, 'ack-timeout');
+        const rec = await this.d.outbox.get(entry.orderRef);
+        return this.unresolved(decision, rec, `no answer from the broker for the ${a.legs.map((l) => l.leg).join(' and ')} leg(s) within ${this.d.policy.ackTimeoutMs} ms`);
+      }
+      case 'placed':
+        return { ...result(decision, 'PLACED', []), ...ids, ...(a.orderId !== undefined ? { orderId: a.orderId } : {}), ...(a.permId !== undefined ? { permId: a.permId } : {}) };
+    }
+  }
+
+  /**
+   * A bracket child was rejected: cancels the entry, and with it (as IB does) its accepted children. An
+   * entry that already executed (a later child transmitted it) is not cancelled, so the accepted
+   * protective leg stays with the position. Returns a note for the outcome.
+   */
+  private async cancelFamily(decision: Approved, placed: readonly { orderRef: string; orderId: number }[]): Promise<string> {
+    const entry = decision.legs[0]!;
+    const id = placed.find((p) => p.orderRef === entry.orderRef)?.orderId;
+    const rec = await this.d.outbox.get(entry.orderRef);
+    if (rec && (rec.state === 'FILLED' || rec.state === 'PARTIALLY_FILLED')) {
+      return `a bracket child was rejected after the entry executed (${rec.state}, ${rec.filled} filled): the entry cannot be cancelled, and its accepted protective leg stays working`;
+    }
+    if (id === undefined || !rec || rec.state === 'CANCELLED' || rec.state === 'REJECTED') return 'a bracket child was rejected; the entry is not working';
+    try {
+      await this.d.events.apply(entry.orderRef, 'CANCEL_REQUESTED', { note: 'a bracket child was rejected' }, 'bracket-rejected');
+      await this.d.broker.cancelOrder(id);
+    } catch (e) {
+      this.d.logger.error({ err: e, orderRef: entry.orderRef }, 'cancelling the entry of a rejected bracket failed; reconciliation will see it');
+      return `a bracket child was rejected and cancelling the entry ${id} failed (${(e as Error).message}); reconciliation settles it`;
+    }
+    return `a bracket child was rejected, so the entry ${id} (which waits for its last leg) was cancelled with its children; their reservations are released once the broker confirms`;
+  }
+
+  /** Records the entry's notional for limits.maxDailyNotional (idempotent per orderRef). */
+  private async recordDaily(decision: Approved, now: number): Promise<void> {
+    const entry = decision.legs[0];
+    if (!entry || !this.d.dailyNotional || !this.d.policy.limits.maxDailyNotional?.gt(0)) return;
+    await this.d.dailyNotional.record(entry.account, utcDay(now), entry.orderRef, decision.notional);
+  }
+
+  /**
+   * The trading state changed while the signal was evaluated: HALTED and REDUCE_ONLY are re-checked on
+   * every leg with the same rules as the evaluation, on a fresh snapshot and the working orders (this
+   * decision's own intents left out).
+   */
+  private async lateReasons(task: AccountTask, decision: Approved, ctx: EvaluationContext, gate: EvaluationContext['tradingState']): Promise<readonly Reason[]> {
+    const [account, working] = await Promise.all([this.d.market.account(task.target.account), this.d.outbox.listWorking(task.target.account)]);
+    const fresh: EvaluationContext = { ...ctx, tradingState: gate, working, ...(account ? { account } : {}) };
+    return lateStateReasons(task.signal, decision.legs, decision.referencePrice, fresh).map((r) => ({ ...r, message: `${r.message} (the trading state changed while the signal was evaluated)` }));
   }
 
   private async discard(signalId: string, refs: readonly string[]): Promise<void> {
-    for (const ref of refs) await this.d.outbox.discardIntent(ref, signalId);
+    for (const ref of refs) {
+      const rec = this.d.dailyNotional ? await this.d.outbox.get(ref) : undefined;
+      await this.d.outbox.discardIntent(ref, signalId);
+      if (rec && rec.leg === 'entry') await this.d.dailyNotional?.remove(rec.account, utcDay(rec.createdAt), ref);
+    }
   }
 
   /** Waits (bounded) until the broker accepts orders; throws BrokerUnavailableError otherwise. */
@@ -345,6 +374,11 @@ export class ExecutionService {
       if (current.state === 'INTENT' || current.state === 'SUBMITTED') {
         throw new BrokerUnavailableError(`order ${rec.orderRef} is ${current.state} and its fate is not known yet (connectivity clear: ${pass.connectivityClear}); the job is retried`);
       }
+    }
+    // a bracket is only as placed as its legs: a rejected child makes the whole order REJECTED
+    const rejectedChild = (await this.d.outbox.listBySignal(task.signal.id)).find((r) => r.account === current.account && r.leg !== 'entry' && r.state === 'REJECTED');
+    if (rejectedChild) {
+      return { ...this.recordResult(task, current), decision: 'REJECTED', reasons: [{ code: 'BROKER_REJECTED', message: `bracket ${rejectedChild.leg} ${rejectedChild.side} ${rejectedChild.quantity} ${rejectedChild.symbol}: ${rejectedChild.note ?? 'rejected by the broker'}` }], notes: [`resumed after a redelivery: the entry is ${current.state}`] };
     }
     return this.fromRecord(task, current);
   }
@@ -388,6 +422,8 @@ export class ExecutionService {
     };
   }
 }
+
+type Approved = Extract<AccountDecision, { kind: 'APPROVED' }>;
 
 function payloadOf(rec: OutboxRecord): LegPayload | undefined {
   try {

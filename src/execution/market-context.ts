@@ -20,12 +20,15 @@
  * Concurrent callers share one in-flight request.
  */
 import { Decimal } from '../domain/types.js';
-import type { AccountSnapshot, AccountConfig, ContractInfo, Instrument, Quote, SecType, Side, WorkingOrder } from '../domain/types.js';
+import type { AccountSnapshot, AccountConfig, ContractInfo, Instrument, LegName, Quote, SecType, Side, WorkingOrder } from '../domain/types.js';
+import { workingOrderOf } from '../infra/outbox.js';
 import type { Clock } from '../domain/clock.js';
 import type { BrokerAccountSummary, BrokerPort } from './broker-port.js';
 
 export interface MarketContextOptions {
   readonly snapshotMaxAgeMs: number;
+  /** how long an FX rate is reused before it is asked again; default 60000 */
+  readonly fxMaxAgeMs?: number;
 }
 
 interface Timed<T> {
@@ -45,6 +48,9 @@ export interface OwnOrder {
   /** the price its cash was reserved at (limit, or the reference price for MKT) */
   readonly price?: Decimal;
   readonly multiplier: number;
+  readonly leg?: LegName;
+  /** the stored leg (JSON), for conId and OCA group */
+  readonly payload?: string;
 }
 
 /** What touched an account: one of our own orders, and whether shares changed hands. */
@@ -70,6 +76,7 @@ export class MarketContext {
   /** our orders that executed, by orderRef, with the sequence number of the latest note */
   private readonly executed = new Map<string, { readonly seq: number; readonly order: WorkingOrder }>();
   private seq = 0;
+  private readonly fx = new Map<string, Timed<Decimal | undefined>>();
 
   constructor(
     private readonly broker: BrokerPort,
@@ -172,6 +179,34 @@ export class MarketContext {
     return p;
   }
 
+  /**
+   * Base-currency units per one unit of `currency` (EUR → USD: about 1.08), from IB's CASH quotes: the
+   * pair `currency.base` (e.g. EUR.USD on IDEALPRO), else the inverse of `base.currency`; bid/ask
+   * midpoint, else last. Cached for `fxMaxAgeMs`; concurrent callers share one request (the adapter paces
+   * what it sends). Undefined when no rate could be had (the order is then denied NO_FX_RATE).
+   */
+  fxRate(currency: string, base: string): Promise<Decimal | undefined> {
+    if (currency === base) return Promise.resolve(new Decimal(1));
+    const key = `${currency}.${base}`;
+    const now = this.clock.now();
+    const hit = this.fx.get(key);
+    if (hit && now - hit.at <= (this.opts.fxMaxAgeMs ?? 60_000)) return hit.value;
+    const value = this.loadFx(currency, base);
+    this.fx.set(key, { at: now, value });
+    void value.then((v) => {
+      if (v === undefined && this.fx.get(key)?.value === value) this.fx.delete(key);
+    });
+    return value;
+  }
+
+  private async loadFx(currency: string, base: string): Promise<Decimal | undefined> {
+    const pair = (sym: string, ccy: string): Instrument => ({ symbol: sym, secType: 'CASH', exchange: 'IDEALPRO', currency: ccy });
+    const direct = await this.broker.quote(pair(currency, base)).then(mid, () => undefined);
+    if (direct) return direct;
+    const inverse = await this.broker.quote(pair(base, currency)).then(mid, () => undefined);
+    return inverse ? new Decimal(1).div(inverse) : undefined;
+  }
+
   /** The broker's current quote (the adapter streams; see the module comment). */
   quote(instrument: Instrument): Promise<Quote> {
     return this.broker.quote(instrument);
@@ -190,10 +225,18 @@ export class MarketContext {
 
 const ZERO = new Decimal(0);
 
+/** A usable FX price from a quote: the bid/ask midpoint, else the last trade. */
+function mid(q: Quote): Decimal | undefined {
+  const ok = (x: Decimal | undefined) => (x !== undefined && x.gt(0) ? x : undefined);
+  const bid = ok(q.bid);
+  const ask = ok(q.ask);
+  if (bid && ask && bid.lte(ask)) return bid.plus(ask).div(2);
+  return ok(q.last);
+}
+
 /** An executed order reserved as if still working with its full quantity (conservative for partial fills). */
 function reservationOf(o: OwnOrder): WorkingOrder {
-  const reservedCash = o.side === 'BUY' && o.price !== undefined ? o.price.mul(o.quantity).mul(o.multiplier) : ZERO;
-  return { orderRef: o.orderRef, account: o.account, symbol: o.symbol, secType: o.secType, side: o.side, remaining: o.quantity, reservedCash, currency: o.currency };
+  return workingOrderOf({ ...o, leg: o.leg ?? 'entry' }, o.quantity);
 }
 
 function toSnapshot(

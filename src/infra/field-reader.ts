@@ -53,10 +53,18 @@ export class FieldReader {
     return raw as Record<string, unknown>;
   }
 
-  /** Warn about keys not in `known` (typos would otherwise be ignored silently). */
-  unknownKeys(obj: Record<string, unknown>, path: string, known: readonly string[]): void {
+  /**
+   * Report keys not in `known` (typos would otherwise be ignored silently), each with the nearest known
+   * name. `strict` (safety sections): an error, so a misspelled safety setting can never leave a
+   * permissive default in force; otherwise a warning.
+   */
+  unknownKeys(obj: Record<string, unknown>, path: string, known: readonly string[], strict = false): void {
     for (const k of Object.keys(obj)) {
-      if (!known.includes(k)) this.warn(path ? `${path}.${k}` : k, 'unknown field, ignored');
+      if (known.includes(k)) continue;
+      const near = nearestName(k, known);
+      const at = path ? `${path}.${k}` : k;
+      if (strict) this.error(at, `unknown field${near ? `; did you mean ${path ? `${path}.` : ''}${near}?` : ''}`);
+      else this.warn(at, `unknown field, ignored${near ? ` (did you mean ${near}?)` : ''}`);
     }
   }
 
@@ -112,6 +120,35 @@ export class FieldReader {
     this.fail(path, `one of ${values.map((x) => `"${x}"`).join(', ')}`, v);
     return dflt;
   }
+}
+
+const norm = (s: string): string => s.toLowerCase().replace(/[_\-\s]/g, '');
+
+/** Levenshtein distance (small strings only). */
+export function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
+
+/**
+ * The known name closest to `name` (case, `_` and `-` ignored; then edit distance, ties to the
+ * earlier name); undefined when `known` is empty.
+ */
+export function nearestName(name: string, known: readonly string[]): string | undefined {
+  let best: { k: string; dist: number } | undefined;
+  for (const k of known) {
+    if (k.startsWith('$')) continue;
+    const dist = editDistance(norm(name), norm(k));
+    if (!best || dist < best.dist) best = { k, dist };
+  }
+  return best?.k;
 }
 
 /** Recursively freeze plain objects and arrays (Decimal instances are immutable already and left alone). */

@@ -8,6 +8,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import type { Clock } from '../domain/clock.js';
 import { AuditLog, type AuditLogOptions } from './audit.js';
+import { DailyNotional } from './daily-notional.js';
 import { keysFor, type Keys } from './keys.js';
 import { OrderIdStore, ReconcileCheckpoint } from './order-ids.js';
 import { Outbox } from './outbox.js';
@@ -24,6 +25,8 @@ export interface Infra {
   readonly outbox: Outbox;
   readonly orderIds: OrderIdStore;
   readonly checkpoint: ReconcileCheckpoint;
+  /** per-account notional placed today (limits.maxDailyNotional) */
+  readonly dailyNotional: DailyNotional;
   /** QUIT the connection (pending commands finish first) */
   close(): Promise<void>;
 }
@@ -50,6 +53,7 @@ export function infraOn(redis: Redis, prefix: string, o: InfraOptions): Omit<Inf
     outbox: new Outbox(redis, keys),
     orderIds: new OrderIdStore(redis, keys),
     checkpoint: new ReconcileCheckpoint(redis, keys),
+    dailyNotional: new DailyNotional(redis, keys),
   };
 }
 

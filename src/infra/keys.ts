@@ -53,6 +53,8 @@ export interface Keys {
   readonly stateLoss: string;
   /** where an audit trail that no longer continues is kept after a loss (never deleted) */
   auditArchive(epoch: string): string;
+  /** hash orderRef → base-currency notional of the entry orders placed in `account` on UTC `day` (YYYY-MM-DD) */
+  dailyNotional(account: string, day: string): string;
 }
 
 /** Build the key set for a prefix ("ibkr" → "ibkr:orders", …). The prefix must not end with ":". */
@@ -84,5 +86,6 @@ export function keysFor(prefix: string): Keys {
     epoch: k('epoch'),
     stateLoss: k('state-loss'),
     auditArchive: (epoch: string) => k(`audit:archived:${epoch}`),
+    dailyNotional: (account: string, day: string) => k(`daily-notional:${account}:${day}`),
   });
 }

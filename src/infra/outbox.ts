@@ -265,11 +265,7 @@ export class Outbox {
    */
   async listWorking(account: string): Promise<WorkingOrder[]> {
     const recs = (await this.listByState(RESERVING_STATES)).filter((r) => r.account === account);
-    return recs.map((r) => {
-      const remaining = Math.max(0, r.quantity - r.filled);
-      const reservedCash = r.side === 'BUY' && r.price !== undefined ? r.price.mul(remaining).mul(r.multiplier) : new Decimal(0);
-      return { orderRef: r.orderRef, account: r.account, symbol: r.symbol, secType: r.secType, side: r.side, remaining, reservedCash, currency: r.currency };
-    });
+    return recs.map((r) => workingOrderOf(r, Math.max(0, r.quantity - r.filled)));
   }
 
   private async getMany(refs: readonly string[]): Promise<OutboxRecord[]> {
@@ -296,6 +292,31 @@ export class Outbox {
     const v = await this.redis.get(this.keys.outcome(signalId));
     return v === null ? undefined : (JSON.parse(v) as Outcome);
   }
+}
+
+/**
+ * One record as a reservation of `remaining` units: `reservedCash` = remaining × price × multiplier for a
+ * BUY with a price (futures reserve no cash: their margin is checked by the IRA futures rule); conId,
+ * leg and OCA group come from the stored leg.
+ */
+export function workingOrderOf(r: Pick<OutboxRecord, 'orderRef' | 'account' | 'symbol' | 'secType' | 'side' | 'currency' | 'price' | 'multiplier' | 'leg'> & { readonly payload?: string }, remaining: number): WorkingOrder {
+  const reservedCash = r.side === 'BUY' && r.price !== undefined && r.secType !== 'FUT' ? r.price.mul(remaining).mul(r.multiplier) : new Decimal(0);
+  let leg: Partial<OrderLeg> | undefined;
+  try {
+    const p = JSON.parse(r.payload ?? '{}') as { leg?: Partial<OrderLeg> };
+    leg = p.leg;
+  } catch {
+    leg = undefined;
+  }
+  const conId = leg?.instrument?.conId;
+  return {
+    orderRef: r.orderRef, account: r.account, symbol: r.symbol, secType: r.secType, side: r.side, remaining, reservedCash, currency: r.currency,
+    multiplier: r.multiplier, leg: r.leg,
+    ...(r.price !== undefined ? { price: r.price } : {}),
+    ...(typeof conId === 'number' ? { conId } : {}),
+    ...(typeof leg?.ocaGroup === 'string' ? { ocaGroup: leg.ocaGroup } : {}),
+    ...(typeof leg?.parentRef === 'string' ? { parentRef: leg.parentRef } : {}),
+  };
 }
 
 /** Serialize an OrderLeg for `OutboxRecord.payload` (Decimals as exact strings). */

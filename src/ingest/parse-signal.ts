@@ -126,8 +126,22 @@ function bracketErrors(side: 'BUY' | 'SELL', b: BracketWire, order: OrderWire | 
   return errors;
 }
 
+/** How far in the future `createdAt` may lie (clock skew between producer and daemon), CONTRACT §2. */
+export const MAX_CREATED_AHEAD_MS = 60_000;
+
+/** Option fields (strike, right) only on an option. */
+function instrumentErrors(raw: unknown): FieldError[] {
+  if (typeof raw !== 'object' || raw === null) return [];
+  const i = raw as Record<string, unknown>;
+  const secType = typeof i['secType'] === 'string' ? i['secType'] : 'STK';
+  if (secType === 'OPT') return [];
+  return (['strike', 'right'] as const)
+    .filter((f) => i[f] !== undefined)
+    .map((f) => ({ path: `instrument.${f}`, message: `only for secType OPT, received secType ${secType}; remove it or set instrument.secType` }));
+}
+
 /** Rules spanning several parts; each runs only when the parts it needs parsed. */
-function crossFieldErrors(raw: Record<string, unknown>): FieldError[] {
+function crossFieldErrors(raw: Record<string, unknown>, now: number | undefined): FieldError[] {
   const side = raw['side'] === 'BUY' || raw['side'] === 'SELL' ? raw['side'] : undefined;
   const size = part(sizeSchema, raw['size']);
   const order = raw['order'] === undefined ? undefined : part(orderSchema, raw['order']);
@@ -141,8 +155,12 @@ function crossFieldErrors(raw: Record<string, unknown>): FieldError[] {
   }
   if (order) errors.push(...orderFieldErrors(order));
   if (bracket && side) errors.push(...bracketErrors(side, bracket, order));
+  errors.push(...instrumentErrors(raw['instrument']));
   const created = part(isoInstant, raw['createdAt']);
   const expires = part(isoInstant, raw['expiresAt']);
+  if (created !== undefined && now !== undefined && created > now + MAX_CREATED_AHEAD_MS) {
+    errors.push({ path: 'createdAt', message: `expected a time no more than 60 s in the future, received ${describeValue(raw['createdAt'])} (${Math.round((created - now) / 1000)} s ahead)` });
+  }
   if (created !== undefined && expires !== undefined && expires <= created) {
     errors.push({ path: 'expiresAt', message: `expected a time after createdAt, received ${describeValue(raw['expiresAt'])}` });
   }
@@ -186,15 +204,16 @@ function toSignal(w: SignalWire): Signal {
 }
 
 /**
- * Validates job data against CONTRACT §3 and returns the domain signal, or ALL field errors.
+ * Validates job data against CONTRACT §3 and returns the domain signal, or ALL field errors. With `now`
+ * (epoch ms, from the caller's clock) a `createdAt` more than 60 s ahead of it is an error.
  * Pitfall: a valid result can still be denied per account later (e.g. a MKT entry whose bracket turns out
  * to be on the wrong side of the live price); only what can be known without market data is checked here.
  */
-export function parseSignal(data: unknown): ParseSignalResult {
+export function parseSignal(data: unknown, opts: { readonly now?: number } = {}): ParseSignalResult {
   const r = signalWireSchema.safeParse(data, { error: errorMessage });
   const isObject = typeof data === 'object' && data !== null && !Array.isArray(data);
   const schemaErrors = r.success ? [] : toFieldErrors(r.error.issues);
-  const cross = isObject ? crossFieldErrors(data as Record<string, unknown>) : [];
+  const cross = isObject ? crossFieldErrors(data as Record<string, unknown>, opts.now) : [];
   const seen = new Set(schemaErrors.map((e) => `${e.path}\u0000${e.message}`));
   const errors = [...schemaErrors, ...cross.filter((e) => !seen.has(`${e.path}\u0000${e.message}`))];
   if (r.success && errors.length === 0) return { ok: true, signal: toSignal(r.data) };

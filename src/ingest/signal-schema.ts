@@ -6,7 +6,10 @@
  *    and are converted with `new Decimal(String(x))`, never through float arithmetic;
  *  - nested objects (instrument, size, order, bracket, algo) are strict: an unknown key is an error, so a
  *    typo such as `secTyp` cannot silently fall back to a default. The top level is lenient: unknown
- *    fields are accepted and dropped (producers add fields).
+ *    fields are accepted and dropped (producers add fields);
+ *  - every text that reaches the broker (symbol, exchanges, algo names and params) is printable ASCII of a
+ *    sensible length: the TWS protocol separates fields with NUL and @stoqey/ib does not escape it, so a
+ *    control character would split a field on the wire.
  */
 import { z } from 'zod';
 import { ACCOUNT_TYPES, Decimal, ORDER_TYPES, SEC_TYPES, TIFS } from '../domain/types.js';
@@ -71,8 +74,30 @@ export const isoInstant = z
   .check(z.iso.datetime({ offset: true, error: (i) => `expected an ISO-8601 date-time with a time zone, received ${describeValue(i.input)}` }))
   .transform((s) => Date.parse(s));
 
-const nonEmpty = (what: string) =>
-  z.string().trim().min(1, { error: `expected a non-empty ${what}` });
+
+/**
+ * A trimmed string matching `re`, or the error `expected <what>, received <value>`; a non-string gets the
+ * same sentence (never the schema library's default text).
+ */
+function textField(re: RegExp, what: string) {
+  return z.unknown().transform((v, ctx): string => {
+    const t = typeof v === 'string' ? v.trim() : undefined;
+    if (t === undefined || !re.test(t)) {
+      ctx.issues.push({ code: 'custom', message: v === undefined ? 'required' : `expected ${what}, received ${describeValue(v)}`, input: v });
+      return z.NEVER;
+    }
+    return t;
+  });
+}
+
+/** 1–32 printable ASCII characters, inner single spaces allowed ("BRK B"). */
+export const SYMBOL_RE = /^[\x21-\x7E]+( [\x21-\x7E]+)*$/;
+export const symbolField = textField(SYMBOL_RE, '1–32 printable ASCII characters (e.g. AAPL, BRK B, EUR)').check((ctx) => {
+  if (ctx.value.length > 32) ctx.issues.push({ code: 'custom', message: `expected 1–32 printable ASCII characters (e.g. AAPL, BRK B, EUR), received ${ctx.value.length} characters`, input: ctx.value });
+});
+/** An exchange code: 1–20 of A-Z a-z 0-9 . _ / - (SMART, NASDAQ, CME, IDEALPRO). */
+export const exchangeField = textField(/^[A-Za-z0-9._/-]{1,20}$/, 'an exchange code of 1–20 characters A-Z a-z 0-9 . _ / - (e.g. SMART, NASDAQ, CME)');
+
 
 export const SIGNAL_ID = /^[A-Za-z0-9._:-]{1,40}$/;
 
@@ -81,15 +106,15 @@ export const signalIdSchema = z
   .regex(SIGNAL_ID, { error: (i) => `expected 1–40 characters of A-Z a-z 0-9 . _ : -, received ${describeValue(i.input)}` });
 
 export const instrumentSchema = z.strictObject({
-  symbol: nonEmpty('symbol'),
+  symbol: symbolField,
   secType: z.enum(SEC_TYPES).default('STK'),
-  exchange: nonEmpty('exchange').default('SMART'),
+  exchange: exchangeField.default('SMART'),
   currency: z
     .string()
     .regex(/^[A-Za-z]{3}$/, { error: (i) => `expected a 3-letter ISO currency code, received ${describeValue(i.input)}` })
     .transform((s) => s.toUpperCase())
     .default('USD'),
-  primaryExchange: nonEmpty('primaryExchange').optional(),
+  primaryExchange: exchangeField.optional(),
   conId: z.int().positive().optional(),
   lastTradeDateOrContractMonth: z
     .string()
@@ -101,10 +126,15 @@ export const instrumentSchema = z.strictObject({
     .transform((r): 'C' | 'P' => (r === 'C' || r === 'CALL' ? 'C' : 'P'))
     .optional(),
   multiplier: z
-    .union([z.number().positive(), z.string().regex(/^\d+(\.\d+)?$/)], {
-      error: (i) => `expected a positive number, received ${describeValue(i.input)}`,
+    .unknown()
+    .transform((v, ctx): string => {
+      const ok = (typeof v === 'number' && Number.isFinite(v) && v > 0 && v < 1e9) || (typeof v === 'string' && /^\d{1,9}(\.\d{1,6})?$/.test(v) && Number(v) > 0);
+      if (!ok) {
+        ctx.issues.push({ code: 'custom', message: `expected a positive number such as 50 or "100", received ${describeValue(v)}`, input: v });
+        return z.NEVER;
+      }
+      return String(v);
     })
-    .transform((m) => String(m))
     .optional(),
 });
 
@@ -135,12 +165,32 @@ export const sizeSchema = z
     }
   });
 
+const ALGO_NAME = /^[A-Za-z][A-Za-z0-9_]{0,39}$/;
+const ALGO_VALUE = /^[\x20-\x7E]{0,64}$/;
+
+/** Algo params: at most 20 entries, names like `adaptivePriority`, values printable ASCII (≤ 64) as text. */
+const algoParams = z.unknown().transform((v, ctx): Record<string, string> => {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+    ctx.issues.push({ code: 'custom', message: `expected an object of algo parameters, received ${describeValue(v)}`, input: v });
+    return z.NEVER;
+  }
+  const out: Record<string, string> = {};
+  const entries = Object.entries(v as Record<string, unknown>);
+  if (entries.length > 20) ctx.issues.push({ code: 'custom', message: `expected at most 20 algo parameters, received ${entries.length}`, input: v });
+  for (const [k, raw] of entries) {
+    const text = typeof raw === 'string' ? raw : typeof raw === 'number' && Number.isFinite(raw) ? String(raw) : typeof raw === 'boolean' ? String(raw) : undefined;
+    if (!ALGO_NAME.test(k)) {
+      ctx.issues.push({ code: 'custom', path: [k], message: `expected a parameter name of 1–40 letters, digits and _ (starting with a letter), received ${describeValue(k)}`, input: k });
+    } else if (text === undefined || !ALGO_VALUE.test(text)) {
+      ctx.issues.push({ code: 'custom', path: [k], message: `expected a string (0–64 printable ASCII characters), a finite number or true/false, received ${describeValue(raw)}`, input: raw });
+    } else out[k] = text;
+  }
+  return out;
+});
+
 export const algoSchema = z.strictObject({
-  strategy: nonEmpty('algo strategy'),
-  params: z
-    .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
-    .transform((p) => Object.fromEntries(Object.entries(p).map(([k, v]) => [k, String(v)])) as Record<string, string>)
-    .default({}),
+  strategy: textField(ALGO_NAME, 'an IB algo name of 1–40 letters, digits and _ (e.g. Adaptive, Twap, ArrivalPx)'),
+  params: algoParams.default({}),
 });
 
 export const orderSchema = z.strictObject({
@@ -178,7 +228,7 @@ export const signalWireSchema = z.object({
   id: signalIdSchema,
   createdAt: isoInstant,
   expiresAt: isoInstant.optional(),
-  source: z.string().max(200).optional(),
+  source: textField(/^[^\p{Cc}]{1,200}$/u, '1–200 characters without control characters').optional(),
   instrument: instrumentSchema,
   side: z.enum(['BUY', 'SELL']),
   size: sizeSchema,

@@ -35,6 +35,10 @@ export interface Exposure {
   readonly cash: Decimal;
   /** cash still reserved by this daemon's working BUYs in this currency */
   readonly reservedCash: Decimal;
+  /** cash reserved by this daemon's working BUYs in every currency, in the base currency (buying power) */
+  readonly reservedBase: Decimal;
+  /** currencies of working BUYs whose reservation could not be converted (no rate) */
+  readonly reservedUnconverted: readonly string[];
   /** IRA cash buffer (`ira.cashBufferPercent` of NetLiquidation), in this currency */
   readonly buffer: Decimal;
   /** cash − reserved − buffer (may be negative) */
@@ -53,6 +57,8 @@ export interface ExposureInput {
   readonly ira: IraPolicy;
   /** base-currency units per one unit of the instrument currency, when it differs from base */
   readonly fxToBase?: Decimal;
+  /** base-currency units per one unit of other currencies (of working buys), by ISO code */
+  readonly fxRates?: ReadonlyMap<string, Decimal>;
 }
 
 /**
@@ -80,6 +86,19 @@ function multiplierOf(i: ExposureInput): { multiplier: Decimal; assumed: boolean
   return { multiplier: new Decimal(i.instrument.secType === 'OPT' ? 100 : 1), assumed: i.instrument.secType !== 'STK' && i.instrument.secType !== 'CASH' };
 }
 
+/** Cash reserved by the account's working BUYs in every currency, converted to the base currency. */
+function reservedInBase(i: ExposureInput, currency: string, fxToBase: Decimal): { reservedBase: Decimal; reservedUnconverted: string[] } {
+  let reservedBase = ZERO;
+  const unconverted = new Set<string>();
+  for (const w of i.working) {
+    if (w.account !== i.account.id || w.side !== 'BUY' || w.reservedCash.isZero()) continue;
+    const rate = w.currency === i.account.baseCurrency ? new Decimal(1) : w.currency === currency && i.fxToBase ? fxToBase : i.fxRates?.get(w.currency);
+    if (rate) reservedBase = reservedBase.plus(w.reservedCash.mul(rate));
+    else unconverted.add(w.currency);
+  }
+  return { reservedBase, reservedUnconverted: [...unconverted] };
+}
+
 /** Computes the shared figures. Pure; never throws. */
 export function computeExposure(i: ExposureInput): Exposure {
   const { account, instrument } = i;
@@ -103,6 +122,7 @@ export function computeExposure(i: ExposureInput): Exposure {
       ? percentOf(cash, i.ira.cashBufferPercent)
       : percentOf(account.netLiquidation, i.ira.cashBufferPercent).div(fxToBase);
   const { multiplier, assumed } = multiplierOf(i);
+  const { reservedBase, reservedUnconverted } = reservedInBase(i, currency, fxToBase);
   return {
     currency,
     baseCurrency: account.baseCurrency,
@@ -113,6 +133,8 @@ export function computeExposure(i: ExposureInput): Exposure {
     workingBuys: sum('BUY'),
     cash,
     reservedCash,
+    reservedBase,
+    reservedUnconverted,
     buffer,
     availableCash: cash.minus(reservedCash).minus(buffer),
     multiplier,

@@ -9,6 +9,8 @@
 import { Decimal, type AccountSnapshot, type IraPolicy, type Quote, type Reason, type RiskLimits, type Signal } from '../domain/types.js';
 import { fmtMoney, fmtPrice, percentOf, unitsFor } from '../domain/money.js';
 import type { Exposure } from './exposure.js';
+import { futuresKey, futuresNeed, heldFuturesMargin, type FuturesBook } from './futures-book.js';
+import { orderNotionalLimit } from '../domain/limits.js';
 import { costPrice, referencePrice, type PriceSource } from './reference-price.js';
 
 export interface SizingContext {
@@ -19,8 +21,14 @@ export interface SizingContext {
   readonly exposure: Exposure;
   readonly limits: RiskLimits;
   readonly ira: IraPolicy;
-  /** initial margin per futures contract, in the instrument currency */
+  /** initial margin per futures contract, in the account base currency */
   readonly futuresInitialMargin?: Decimal;
+  /** the account's futures held and working (the IRA cap subtracts their margin) */
+  readonly futuresBook?: FuturesBook;
+  /** the contract id from contract details */
+  readonly conId?: number;
+  /** base-currency notional placed today in this account (limits.maxDailyNotional) */
+  readonly placedToday?: Decimal;
 }
 
 /** JSON-safe numbers used by a decision, for the audit record. */
@@ -101,29 +109,65 @@ interface Cap {
   readonly because: string;
 }
 
+/** The highest price any leg trades at (entry reference, bracket take-profit and stop-loss). */
+function highestLegPrice(s: Signal, price: Decimal): Decimal {
+  const b = s.bracket;
+  return b ? Decimal.max(price, b.takeProfit, b.stopLoss) : price;
+}
+
+/** Caps from the per-account limits beyond one order: the day's notional and the position's notional. */
+function accountCaps(s: Signal, ctx: SizingContext, baseUnit: Decimal): Cap[] {
+  const x = ctx.exposure;
+  const out: Cap[] = [];
+  const daily = ctx.limits.maxDailyNotional;
+  if (daily && daily.gt(0)) {
+    const left = Decimal.max(daily.minus(ctx.placedToday ?? 0), 0);
+    out.push({ max: unitsFor(left, baseUnit), because: `limits.maxDailyNotional is ${fmtMoney(daily)} ${x.baseCurrency} and ${fmtMoney(ctx.placedToday ?? new Decimal(0))} was placed today` });
+  }
+  const pos = ctx.limits.maxPositionNotional;
+  if (pos && pos.gt(0)) {
+    const units = unitsFor(pos, baseUnit);
+    const max = s.side === 'BUY' ? units - (x.position + x.workingBuys) : x.position - x.workingSells + units;
+    out.push({ max, because: `limits.maxPositionNotional is ${fmtMoney(pos)} ${x.baseCurrency} (position ${x.position} with working orders)` });
+  }
+  return out;
+}
+
+/** The IRA cash caps: a BUY entry at its cost price, BUY children of a SELL entry at their prices, futures by margin. */
+function iraCaps(s: Signal, ctx: SizingContext, cost: Decimal): Cap[] {
+  const x = ctx.exposure;
+  const cashText = `IRA available cash is ${fmtMoney(x.availableCash)} ${x.currency} (cash ${fmtMoney(x.cash)} − reserved by working buys ${fmtMoney(x.reservedCash)} − buffer ${fmtMoney(x.buffer)})`;
+  if (s.instrument.secType === 'FUT') {
+    if (s.side !== 'BUY' || !ctx.futuresInitialMargin) return [];
+    const k = ctx.ira.futuresMarginMultiplier;
+    const perContract = ctx.futuresInitialMargin.mul(k);
+    const held = futuresNeed(ctx.futuresBook ?? { lines: [] }, { key: futuresKey(ctx.conId ?? s.instrument.conId, s.instrument.symbol), symbol: s.instrument.symbol, side: 'BUY', quantity: 0, margin: ctx.futuresInitialMargin });
+    const free = x.availableCash.mul(x.fxToBase).minus(held.marginBefore.mul(k));
+    return [{ max: unitsFor(Decimal.max(free, 0), perContract), because: `${cashText}, ${fmtMoney(held.marginBefore.mul(k))} of it backs the futures held or working, and each contract needs ${fmtMoney(perContract)} (initial margin × ${k.toString()})` }];
+  }
+  const held = ctx.futuresBook ? heldFuturesMargin(ctx.futuresBook).margin.mul(ctx.ira.futuresMarginMultiplier) : undefined;
+  const cash = held?.gt(0) && x.currency === x.baseCurrency ? x.availableCash.minus(held) : x.availableCash;
+  const backing = cash === x.availableCash ? '' : ` less ${fmtMoney(held!)} backing the futures held or working`;
+  if (s.side === 'BUY') return [{ max: unitsFor(cash, cost.mul(x.multiplier)), because: `${cashText}${backing} at ${fmtPrice(cost)} per unit` }];
+  const b = s.bracket;
+  if (!b) return [];
+  const child = Decimal.max(b.takeProfit, b.stopLoss);
+  return [{ max: unitsFor(cash, child.mul(x.multiplier)), because: `${cashText}${backing} and the bracket's BUY children pay up to ${fmtPrice(child)} per unit` }];
+}
+
 /** The caps a computed size is clipped to, in order. */
 function caps(s: Signal, ctx: SizingContext, price: Decimal, cost: Decimal): Cap[] {
   const x = ctx.exposure;
   const { limits } = ctx;
-  const baseUnit = price.mul(x.multiplier).mul(x.fxToBase);
+  const top = highestLegPrice(s, price);
+  const baseUnit = top.mul(x.multiplier).mul(x.fxToBase);
+  const { limit, name } = orderNotionalLimit(limits, s.instrument.secType);
   const out: Cap[] = [
     { max: limits.maxOrderQuantity, because: `limits.maxOrderQuantity is ${limits.maxOrderQuantity}` },
-    {
-      max: unitsFor(limits.maxOrderNotional, baseUnit),
-      because: `limits.maxOrderNotional is ${fmtMoney(limits.maxOrderNotional)} ${x.baseCurrency} at ${fmtPrice(price)} per unit`,
-    },
+    { max: unitsFor(limit, baseUnit), because: `${name} is ${fmtMoney(limit)} ${x.baseCurrency} at ${fmtPrice(top)} per unit` },
+    ...accountCaps(s, ctx, price.mul(x.multiplier).mul(x.fxToBase)),
   ];
-  if (!ctx.isIra || s.side !== 'BUY') return out;
-  const cashText = `IRA available cash is ${fmtMoney(x.availableCash)} ${x.currency} (cash ${fmtMoney(x.cash)} − reserved by working buys ${fmtMoney(x.reservedCash)} − buffer ${fmtMoney(x.buffer)})`;
-  if (s.instrument.secType === 'FUT') {
-    if (ctx.futuresInitialMargin) {
-      const perContract = ctx.futuresInitialMargin.mul(ctx.ira.futuresMarginMultiplier);
-      out.push({ max: unitsFor(x.availableCash, perContract), because: `${cashText} and each contract needs ${fmtMoney(perContract)} (initial margin × ${ctx.ira.futuresMarginMultiplier.toString()})` });
-    }
-  } else {
-    out.push({ max: unitsFor(x.availableCash, cost.mul(x.multiplier)), because: `${cashText} at ${fmtPrice(cost)} per unit` });
-  }
-  return out;
+  return ctx.isIra ? [...out, ...iraCaps(s, ctx, cost)] : out;
 }
 
 /**

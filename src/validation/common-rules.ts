@@ -1,17 +1,19 @@
 /**
  * Rules for every account type: price availability, zero size, limits, the price collar, and buying power
  * for non-IRA accounts. Pure. Amounts are compared in the account base currency (converted with the
- * exposure's `fxToBase`; 1:1 when no rate was known — evaluate notes that).
+ * exposure's `fxToBase`; an order without a rate is denied NO_FX_RATE, never compared 1:1).
  */
-import { Decimal } from '../domain/types.js';
 import { fmtMoney, fmtPrice, HUNDRED } from '../domain/money.js';
 import { marketPrice } from '../sizing/reference-price.js';
 import type { Rule } from './rule.js';
 import { describeOrder, isIraAccount, reason } from './rule.js';
+import { baseNotional } from './limit-rules.js';
+
+export { withinMaxNotional } from './limit-rules.js';
 
 /** NO_PRICE: sizing could not find a reference price (or could not value the contract). */
-export const hasPrice: Rule = (i) =>
-  i.referencePrice === undefined && i.sizingFailure?.code === 'NO_PRICE' ? i.sizingFailure : null;
+export const hasPrice: Rule = (i, ctx) =>
+  i.referencePrice === undefined && i.sizingFailure?.code === 'NO_PRICE' && !ctx.contractError ? i.sizingFailure : null;
 
 /**
  * INVALID_SIGNAL (per account): the bracket is not on the profitable/protective sides of the reference
@@ -48,23 +50,6 @@ export const withinMaxQuantity: Rule = (i, ctx) =>
   i.quantity > ctx.limits.maxOrderQuantity
     ? reason('MAX_QUANTITY', `${describeOrder(i)} exceeds limits.maxOrderQuantity of ${ctx.limits.maxOrderQuantity}`)
     : null;
-
-/** Order value in the account base currency: quantity × price × multiplier × fxToBase. */
-function baseNotional(quantity: number, price: Decimal, ctx: Parameters<Rule>[1]): Decimal | undefined {
-  const x = ctx.exposure;
-  return x ? new Decimal(quantity).mul(price).mul(x.multiplier).mul(x.fxToBase) : undefined;
-}
-
-/** MAX_NOTIONAL: quantity × reference price × multiplier above `limits.maxOrderNotional` (base currency). */
-export const withinMaxNotional: Rule = (i, ctx) => {
-  const value = i.referencePrice && baseNotional(i.quantity, i.referencePrice, ctx);
-  if (!value || value.lte(ctx.limits.maxOrderNotional)) return null;
-  const ccy = ctx.exposure?.baseCurrency ?? '';
-  return reason(
-    'MAX_NOTIONAL',
-    `${describeOrder(i)} at ${fmtPrice(i.referencePrice!)} is ${fmtMoney(value)} ${ccy}, above limits.maxOrderNotional of ${fmtMoney(ctx.limits.maxOrderNotional)} ${ccy}`,
-  );
-};
 
 /**
  * PRICE_COLLAR: the entry's limit or stop price is further than `limits.priceCollarPercent` from the
@@ -104,8 +89,8 @@ function openingQuantity(i: Parameters<Rule>[0], position: number): number {
 
 /**
  * INSUFFICIENT_BUYING_POWER (non-IRA only): the part of the order that opens or adds to a position costs
- * more than IB's BuyingPower less cash reserved by our working buys (stocks, options, forex: quantity ×
- * price × multiplier); for futures, initial margin × contracts above AvailableFunds. Futures without a
+ * more than IB's BuyingPower less cash reserved by our working buys in every currency, converted to the
+ * base currency (stocks, options, forex: quantity × price × multiplier); for futures, initial margin × contracts above AvailableFunds. Futures without a
  * known margin pass (IB checks them).
  */
 export const withinBuyingPower: Rule = (i, ctx) => {
@@ -117,12 +102,15 @@ export const withinBuyingPower: Rule = (i, ctx) => {
   const ccy = x.baseCurrency;
   if (i.signal.instrument.secType === 'FUT') {
     const m = ctx.futuresInitialMargin;
-    const need = m?.mul(opening).mul(x.fxToBase);
+    const need = m?.mul(opening); // IB reports margin in the account base currency
     if (!need || need.lte(a.availableFunds)) return null;
     return reason('INSUFFICIENT_BUYING_POWER', `${describeOrder(i)} needs initial margin of ${fmtMoney(need)} ${ccy}, more than the available funds of ${fmtMoney(a.availableFunds)} ${ccy}`);
   }
   const cost = baseNotional(opening, i.costPrice ?? i.referencePrice, ctx)!;
-  const reserved = x.reservedCash.mul(x.fxToBase);
+  if (x.reservedUnconverted.length > 0 && ctx.brokerAsked !== false) {
+    return reason('NO_FX_RATE', `${describeOrder(i)}: cash reserved by working buys in ${x.reservedUnconverted.join(', ')} cannot be converted to ${ccy} (no rate), so buying power cannot be checked`);
+  }
+  const reserved = x.reservedBase;
   const power = a.buyingPower.minus(reserved);
   if (cost.lte(power)) return null;
   return reason(

@@ -7,10 +7,14 @@ import { describeOrder, isBrokerIra, reason } from './rule.js';
 import { isIraType, type Reason, type Signal } from '../domain/types.js';
 
 /**
- * READ_ONLY: `readOnly: true`; live mode and the account is not in IBKR_EXEC_LIVE_ACCOUNTS; or paper mode
+ * READ_ONLY: `readOnly: true`, or live mode without IBKR_EXEC_LIVE_ACCOUNTS (the daemon then runs read-only;
+ * the message names which); live mode and the account is not in IBKR_EXEC_LIVE_ACCOUNTS; or paper mode
  * and the account id does not start with "DU" (a live account reached through a paper config).
  */
 export const readOnlyGuard: Rule = (i, ctx) => {
+  if (ctx.readOnly && ctx.mode === 'live' && ctx.liveAccounts.length === 0) {
+    return reason('READ_ONLY', 'live mode without IBKR_EXEC_LIVE_ACCOUNTS: the daemon runs read-only and no order leaves the process (list the live account ids to trade in IBKR_EXEC_LIVE_ACCOUNTS)');
+  }
   if (ctx.readOnly) return reason('READ_ONLY', 'read-only mode (readOnly is true): no order leaves the process');
   if (ctx.mode === 'live' && !ctx.liveAccounts.includes(i.account)) {
     return reason('READ_ONLY', `live mode: account ${i.account} is not listed in IBKR_EXEC_LIVE_ACCOUNTS, so it is not traded`);

@@ -10,6 +10,7 @@
 import { Decimal } from '../domain/types.js';
 import { fmtMoney, fmtPrice } from '../domain/money.js';
 import type { Exposure } from '../sizing/exposure.js';
+import { futuresKey, futuresNeed, heldFuturesMargin } from '../sizing/futures-book.js';
 import type { PreTradeIntent, Rule } from './rule.js';
 import { describeOrder, isIraAccount, reason } from './rule.js';
 
@@ -33,14 +34,26 @@ export const iraNoShortSale: Rule = (i, ctx) => {
   return reason('IRA_SHORT_SALE', `${describeOrder(i)} exceeds the long position of ${long}${net} (${why})`);
 };
 
-/** IRA_MARGIN: an IRA BUY (not a future) in the base currency costing more than available settled cash. */
+/**
+ * IRA_MARGIN: an IRA BUY (not a future) in the base currency costing more than available settled cash —
+ * less `ira.futuresMarginMultiplier` × the initial margin of the futures held or working, which that cash
+ * backs (denied when such a margin is unknown).
+ */
 export const iraNoMargin: Rule = (i, ctx) => {
   const x = ctx.exposure;
   if (!isIraAccount(ctx) || !x || i.signal.side !== 'BUY' || i.quantity === 0) return null;
   if (i.signal.instrument.secType === 'FUT' || x.currency !== x.baseCurrency) return null;
   const cost = costOf(i, x);
-  if (!cost || cost.lte(x.availableCash)) return null;
-  return reason('IRA_MARGIN', `${describeOrder(i)} costs ${fmtMoney(cost)} ${x.currency} but only ${cashBreakdown(x)} of settled cash is available (IRA accounts cannot borrow)`);
+  if (!cost) return null;
+  const held = ctx.futuresBook ? heldFuturesMargin(ctx.futuresBook) : undefined;
+  if (held && held.unknown.length > 0 && ctx.brokerAsked !== false) {
+    return reason('IRA_MARGIN', `the initial margin of the futures held or working in ${i.account} (${held.unknown.join(', ')}) is unknown, so the cash they leave for ${describeOrder(i)} cannot be confirmed`);
+  }
+  const backing = held ? held.margin.mul(ctx.ira.futuresMarginMultiplier) : undefined;
+  const available = backing ? x.availableCash.minus(backing) : x.availableCash;
+  if (cost.lte(available)) return null;
+  const futures = backing?.gt(0) ? ` less ${fmtMoney(backing)} backing the futures held or working (initial margin × ${ctx.ira.futuresMarginMultiplier.toString()})` : '';
+  return reason('IRA_MARGIN', `${describeOrder(i)} costs ${fmtMoney(cost)} ${x.currency} but only ${cashBreakdown(x)}${futures} of settled cash is available (IRA accounts cannot borrow)`);
 };
 
 /** IRA_FX_BORROW: an IRA BUY in a foreign currency costing more than the account holds of that currency. */
@@ -91,21 +104,32 @@ export const iraNoProhibitedSecurity: Rule = (i, ctx) => {
 };
 
 /**
- * IRA_FUTURES_MARGIN: an IRA futures BUY whose initial margin × `ira.futuresMarginMultiplier` × contracts
- * exceeds available cash; denied too when the initial margin is unknown. (A futures SELL beyond the long
- * position is already IRA_SHORT_SALE.)
+ * IRA_FUTURES_MARGIN: an IRA futures BUY after which `ira.futuresMarginMultiplier` × initial margin, summed
+ * over the futures held, this daemon's working futures orders (worst case per contract) and this order,
+ * exceeds available cash (base currency). Denied too when any margin in the sum is unknown. (A futures
+ * SELL beyond the long position is already IRA_SHORT_SALE.)
  */
 export const iraFuturesMargin: Rule = (i, ctx) => {
   const x = ctx.exposure;
   if (!isIraAccount(ctx) || !x || i.signal.instrument.secType !== 'FUT' || i.signal.side !== 'BUY' || i.quantity === 0) return null;
   const m = ctx.futuresInitialMargin;
+  const k = ctx.ira.futuresMarginMultiplier;
   if (!m) {
-    return reason('IRA_FUTURES_MARGIN', `the initial margin of ${i.signal.instrument.symbol} is unknown, so the IRA cannot confirm it holds ${ctx.ira.futuresMarginMultiplier.toString()}× the margin in cash`);
+    if (ctx.brokerAsked === false) return null;
+    return reason('IRA_FUTURES_MARGIN', `the initial margin of ${i.signal.instrument.symbol} is unknown, so the IRA cannot confirm it holds ${k.toString()}× the margin in cash`);
   }
-  const need = m.mul(ctx.ira.futuresMarginMultiplier).mul(i.quantity);
-  if (need.lte(x.availableCash)) return null;
+  const book = ctx.futuresBook ?? { lines: [] };
+  const sym = i.signal.instrument.symbol;
+  const need = futuresNeed(book, { key: futuresKey(ctx.contract?.conId ?? i.signal.instrument.conId, sym), symbol: sym, side: 'BUY', quantity: i.quantity, margin: m });
+  if (need.unknown.length > 0) {
+    return reason('IRA_FUTURES_MARGIN', `the initial margin of the futures held or working in ${i.account} (${need.unknown.join(', ')}) is unknown, so the IRA cannot confirm it holds ${k.toString()}× the margin in cash`);
+  }
+  const required = need.margin.mul(k);
+  const cash = x.availableCash.mul(x.fxToBase);
+  if (required.lte(cash)) return null;
+  const held = need.marginBefore.gt(0) ? ` including ${fmtMoney(need.marginBefore.mul(k))} for the futures already held or working` : '';
   return reason(
     'IRA_FUTURES_MARGIN',
-    `${describeOrder(i)} needs ${fmtMoney(need)} ${x.currency} in cash (initial margin ${fmtPrice(m)} × ${ctx.ira.futuresMarginMultiplier.toString()} × ${i.quantity}) but only ${cashBreakdown(x)} is available`,
+    `${describeOrder(i)} needs ${fmtMoney(required)} ${x.baseCurrency} in cash (initial margin ${fmtPrice(m)} × ${k.toString()} per contract, ${need.contracts} contract(s) in all${held}) but only ${cashBreakdown(x)} is available`,
   );
 };

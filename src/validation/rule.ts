@@ -15,11 +15,13 @@ import type {
   Quote,
   Reason,
   RiskLimits,
+  LegName,
   Signal,
   TradingState,
 } from '../domain/types.js';
 import { isIraType } from '../domain/types.js';
 import type { Exposure } from '../sizing/exposure.js';
+import type { FuturesBook } from '../sizing/futures-book.js';
 
 /** One account's sized order, as the rules judge it. */
 export interface PreTradeIntent {
@@ -35,6 +37,8 @@ export interface PreTradeIntent {
   readonly costPrice?: Decimal;
   /** why sizing failed: NO_PRICE or INVALID_SIGNAL */
   readonly sizingFailure?: Reason;
+  /** which leg this intent is (default: the entry); children are judged after their entry filled */
+  readonly leg?: LegName;
 }
 
 /** Everything the rules may consult about the world; loaded by the shell, never fetched here. */
@@ -60,8 +64,19 @@ export interface PreTradeContext {
   readonly contract?: ContractInfo;
   /** computed from `account` for the signal's instrument; undefined without a snapshot */
   readonly exposure?: Exposure;
-  /** initial margin per futures contract, in the instrument currency */
+  /** initial margin per futures contract, in the account base currency */
   readonly futuresInitialMargin?: Decimal;
+  /** the account's futures held and working, with their margins (IRA futures rule) */
+  readonly futuresBook?: FuturesBook;
+  /** the broker could not define the contract (e.g. 200 "no security definition") */
+  readonly contractError?: Reason;
+  /** base-currency notional of this account's entry orders placed today (UTC), for limits.maxDailyNotional */
+  readonly placedToday?: Decimal;
+  /**
+   * false when the shell did not ask the broker for margins and FX rates because an account gate already
+   * denies (read-only, HALTED, …): their absence is then a consequence, not a cause, and is not reported
+   */
+  readonly brokerAsked?: boolean;
 }
 
 /** A named pre-trade check. */
@@ -75,8 +90,9 @@ export const isBrokerIra = (brokerAccountType: string | undefined): boolean =>
 export const isIraAccount = (ctx: PreTradeContext): boolean =>
   (ctx.declaredType !== undefined && isIraType(ctx.declaredType)) || isBrokerIra(ctx.account?.brokerAccountType);
 
-/** "BUY 50 AAPL" */
-export const describeOrder = (i: PreTradeIntent): string => `${i.signal.side} ${i.quantity} ${i.signal.instrument.symbol}`;
+/** "BUY 50 AAPL", or "bracket stopLoss BUY 50 AAPL" for a child leg */
+export const describeOrder = (i: PreTradeIntent): string =>
+  `${i.leg && i.leg !== 'entry' ? `bracket ${i.leg} ` : ''}${i.signal.side} ${i.quantity} ${i.signal.instrument.symbol}`;
 
 /** A ready-made reason. */
 export const reason = (code: Reason['code'], message: string): Reason => ({ code, message });

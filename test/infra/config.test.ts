@@ -54,8 +54,8 @@ describe('loadConfig', () => {
     const c = loadConfig({ env: {} });
     expect(c.mode).toBe('paper');
     expect(c.readOnly).toBe(false);
-    expect(c.ib).toEqual({ host: '127.0.0.1', port: 7497, clientId: 17, maxMessagesPerSecond: 40 });
-    expect(c.redis).toEqual({ url: 'redis://127.0.0.1:6379', prefix: 'ibkr', allowVolatile: false });
+    expect(c.ib).toEqual({ host: '127.0.0.1', port: 7497, clientId: 17, maxMessagesPerSecond: 40, restartWindow: { time: '23:45', timeZone: 'America/New_York', minutes: 15 } });
+    expect(c.redis).toEqual({ url: 'redis://127.0.0.1:6379', prefix: 'ibkr', allowVolatile: false, sentinels: null, name: null });
     expect(c.queue.name).toBe('signals');
     expect(c.stateDir).toBe(join(homedir(), '.local', 'state', 'ibkr-exec'));
     expect(c.accounts.map((a) => [a.id, a.type])).toEqual([
@@ -107,8 +107,8 @@ describe('loadConfig', () => {
       `${p}: limits.maxOrderQuantity: expected a positive integer, received -5`,
     ]);
     const warnings: string[] = [];
-    loadConfig({ path: file('u.yaml', 'accounts: [{ id: DU1, type: PERSONAL }]\nlimitz: {}\n'), env: {}, onWarning: (w) => warnings.push(w) });
-    expect(warnings).toEqual(['limitz: unknown field, ignored']);
+    loadConfig({ path: file('u.yaml', 'accounts: [{ id: DU1, type: PERSONAL }]\nqeue: {}\n'), env: {}, onWarning: (w) => warnings.push(w) });
+    expect(warnings).toEqual(['qeue: unknown field, ignored (did you mean queue?)']);
   });
 });
 
@@ -131,7 +131,7 @@ describe('parseConfig names each bad field', () => {
     ['limits.maxOrderQuantity', 0, /^limits\.maxOrderQuantity: expected a positive integer, received 0$/],
     ['limits.maxOrderNotional', 0, /^limits\.maxOrderNotional: expected a positive number, received 0$/],
     ['limits.maxOrderNotional', 'lots', /^limits\.maxOrderNotional: expected a positive number, received "lots"$/],
-    ['limits.priceCollarPercent', 101, /^limits\.priceCollarPercent: expected a number above 0 and at most 100, received 101$/],
+    ['limits.priceCollarPercent', 101, /^limits\.priceCollarPercent: expected a number from 0 \(no collar\) to 100, received 101$/],
     ['ira.prohibitedSymbols', 'ET', /^ira\.prohibitedSymbols: expected a list of symbols \(strings\), received "ET"$/],
     ['ira.futuresMarginMultiplier', 0.5, /^ira\.futuresMarginMultiplier: expected a number of at least 1, received 0\.5$/],
     ['ira.cashBufferPercent', 100, /^ira\.cashBufferPercent: expected a number from 0 up to/],
@@ -180,7 +180,7 @@ describe('parseConfig names each bad field', () => {
     const r = parseConfig({ ib: { port: 7496, hots: 'x' }, accounts: [{ id: 'U1234567', type: 'PERSONAL' }] }, {});
     if (!r.ok) throw new Error(r.errors.join());
     expect(r.warnings).toEqual([
-      'ib.hots: unknown field, ignored',
+      'ib.hots: unknown field, ignored (did you mean host?)',
       'accounts[0].id: U1234567 does not look like a paper account (DU…); paper mode never places orders on it',
       'ib.port: 7496 is a live-trading port but mode is "paper"',
     ]);

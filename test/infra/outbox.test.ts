@@ -119,7 +119,9 @@ describe('Outbox transitions and listings', () => {
     expect(Object.keys(by).sort()).toEqual([buy.orderRef, fut.orderRef, sell.orderRef].sort());
     expect(by[buy.orderRef]).toMatchObject({ remaining: 6, side: 'BUY', symbol: 'AAPL', currency: 'USD' });
     expect(by[buy.orderRef]?.reservedCash.toString()).toBe('603');
-    expect(by[fut.orderRef]?.reservedCash.toString()).toBe('600000');
+    // a futures order reserves margin (the IRA futures rule sums it), never its notional as cash
+    expect(by[fut.orderRef]?.reservedCash.toString()).toBe('0');
+    expect(by[fut.orderRef]).toMatchObject({ remaining: 2, multiplier: 50, leg: 'entry' });
     expect(by[sell.orderRef]).toMatchObject({ remaining: 7, side: 'SELL' });
     expect(by[sell.orderRef]?.reservedCash.toString()).toBe('0');
   });

@@ -95,13 +95,11 @@ describe('evaluateSignalForAccount: decisions, notes and inputs', () => {
     expect(dec.notes).toContain('the quote is stale: no tick arrived within the freshness window');
   });
 
-  it('notes a missing FX rate and a missing broker AccountType', () => {
+  it('denies a foreign-currency order without an FX rate (NO_FX_RATE, never 1:1) and notes a missing broker AccountType', () => {
     const sap = aSignal({ instrument: { symbol: 'SAP', secType: 'STK', exchange: 'SMART', currency: 'EUR' } });
     const dec = evaluateSignalForAccount(sap, anEvalContext({ accountId: BUSINESS_ID, declaredType: 'BUSINESS', account: aBusinessAccount({ brokerAccountType: undefined }), contract: aContract({ symbol: 'SAP', currency: 'EUR' }) }));
-    expect(dec.notes).toEqual([
-      'no EUR→USD rate was given; EUR amounts were compared 1:1 with USD limits',
-      'IB reported no AccountType, so the declared type could not be confirmed',
-    ]);
+    expect(dec.kind === 'DENIED' && dec.reasons.map((r) => r.code)).toEqual(['NO_FX_RATE']);
+    expect(dec.notes).toEqual(['IB reported no AccountType, so the declared type could not be confirmed']);
   });
 
   it('records every number it used in JSON-safe inputs', () => {

@@ -110,7 +110,7 @@ describe('parseSignal: schema errors name the field', () => {
     ['createdAt without zone', { createdAt: '2026-11-25T14:30:00' }, 'createdAt', /time zone/],
     ['expiresAt before createdAt', { expiresAt: '2026-11-25T14:00:00Z' }, 'expiresAt', /after createdAt/],
     ['symbol missing', { instrument: {} }, 'instrument.symbol', /required/],
-    ['symbol empty', { instrument: { symbol: ' ' } }, 'instrument.symbol', /non-empty/],
+    ['symbol empty', { instrument: { symbol: ' ' } }, 'instrument.symbol', /expected 1–32 printable ASCII characters/],
     ['secType typo key', { instrument: { symbol: 'ES', secTyp: 'FUT' } }, 'instrument.secTyp', /unknown field/],
     ['secType unknown', { instrument: { symbol: 'X', secType: 'BOND' } }, 'instrument.secType', /STK, FUT, OPT, CASH.*"BOND"/],
     ['currency not ISO', { instrument: { symbol: 'X', currency: 'DOLLARS' } }, 'instrument.currency', /3-letter/],

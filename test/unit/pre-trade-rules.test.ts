@@ -38,15 +38,22 @@ const bigLimits = someLimits({ maxOrderNotional: d(10_000_000) });
 const es = { symbol: 'ES', secType: 'FUT' as const, exchange: 'CME', currency: 'USD', multiplier: '50' };
 const esCtx = { quote: aQuote({ bid: d(5999), ask: d(6001), last: d(6000) }), contract: aContract({ symbol: 'ES', secType: 'FUT', multiplier: d(50), stockType: undefined }), limits: bigLimits };
 const sap = { symbol: 'SAP', secType: 'STK' as const, exchange: 'SMART', currency: 'EUR' };
-const sapCtx = { quote: aQuote({ bid: d(209), ask: d(210), last: d(210) }), contract: aContract({ symbol: 'SAP', currency: 'EUR', longName: 'SAP SE' }) };
+const sapCtx = { quote: aQuote({ bid: d(209), ask: d(210), last: d(210) }), contract: aContract({ symbol: 'SAP', currency: 'EUR', longName: 'SAP SE' }), fxToBase: d('1.08') };
 const et = { symbol: 'ET', secType: 'STK' as const, exchange: 'SMART', currency: 'USD' };
 const etQuote = aQuote({ bid: d('17.4'), ask: d('17.5'), last: d('17.5') });
+
+/** A SELL 100 AAPL MKT with a bracket whose BUY children take profit at 185 and stop at 199. */
+const sellBracket = { side: 'SELL' as const, size: { kind: 'quantity' as const, quantity: 100 }, bracket: { takeProfit: d(185), stopLoss: d(199) } };
+const esPosition = (n: number) => aPosition(IRA_ID, 'ES', n, { secType: 'FUT', conId: 495512563 });
+const esWorking = (n: number) => aWorkingOrder({ symbol: 'ES', secType: 'FUT', conId: 495512563, remaining: n, reservedCash: d(0) });
+const esIra = { ...esCtx, contract: aContract({ conId: 495512563, symbol: 'ES', secType: 'FUT', multiplier: d(50), stockType: undefined }), futuresInitialMargin: d(16_000) };
 
 /** For every reason code: cases that must deny with it, and nearby cases that must be approved outright. */
 const TABLE: Readonly<Record<Exclude<ReasonCode, 'BROKER_REJECTED'>, { fail: Case[]; pass: Case[] }>> = {
   READ_ONLY: {
     fail: [
       { name: 'readOnly is true', ctx: { readOnly: true }, message: 'read-only mode (readOnly is true): no order leaves the process' },
+      { name: 'live mode without IBKR_EXEC_LIVE_ACCOUNTS (the daemon runs read-only)', ctx: { readOnly: true, mode: 'live', liveAccounts: [] }, message: /^live mode without IBKR_EXEC_LIVE_ACCOUNTS: the daemon runs read-only/ },
       { name: 'live mode, account not confirmed', ctx: { mode: 'live', liveAccounts: ['U9'] }, message: /DU1000001 is not listed in IBKR_EXEC_LIVE_ACCOUNTS/ },
       { name: 'paper mode, live-looking id', ctx: { accountId: 'U1234567', account: anIraAccount({ id: 'U1234567' }) }, message: /paper mode refuses account U1234567: paper account ids start with DU/ },
     ],
@@ -82,6 +89,8 @@ const TABLE: Readonly<Record<Exclude<ReasonCode, 'BROKER_REJECTED'>, { fail: Cas
     fail: [
       { name: 'BUY with no short to cover', ctx: { tradingState: 'REDUCE_ONLY' }, message: /DU1000001 is REDUCE_ONLY: BUY 10 AAPL would not only reduce the position of 100/ },
       { name: 'SELL beyond long net of working sells', signal: { side: 'SELL', size: { kind: 'quantity', quantity: 50 } }, ctx: { tradingState: 'REDUCE_ONLY', working: [aWorkingOrder({ side: 'SELL', remaining: 60 })] } },
+      { name: 'a SELL bracket whose BUY stop child would re-open the position', signal: { ...sellBracket, size: { kind: 'quantity', quantity: 50 }, bracket: { takeProfit: d(400), stopLoss: d(430) }, instrument: { symbol: 'MSFT', secType: 'STK', exchange: 'SMART', currency: 'USD' } }, ctx: { ...personal, tradingState: 'REDUCE_ONLY', quote: aQuote({ bid: d(414), ask: d(416), last: d(415) }), contract: aContract({ symbol: 'MSFT' }) }, message: /REDUCE_ONLY: bracket takeProfit BUY 50 MSFT would not only reduce the position of 0/ },
+      { name: 'a BUY bracket covering a short: its SELL children would re-open it', signal: { bracket: { takeProfit: d(210), stopLoss: d(180) }, size: { kind: 'quantity', quantity: 20 } }, ctx: { ...personal, tradingState: 'REDUCE_ONLY', account: aPersonalAccount({ positions: [aPosition(PERSONAL_ID, 'AAPL', -20)] }) }, message: /bracket takeProfit SELL 20 AAPL would not only reduce/ },
     ],
     pass: [
       { name: 'SELL within the long', signal: { side: 'SELL', size: { kind: 'quantity', quantity: 50 } }, ctx: { tradingState: 'REDUCE_ONLY' } },
@@ -111,8 +120,17 @@ const TABLE: Readonly<Record<Exclude<ReasonCode, 'BROKER_REJECTED'>, { fail: Cas
     pass: [{ name: 'explicit 1000', signal: { size: { kind: 'quantity', quantity: 1000 } }, ctx: { ...personal, limits: bigLimits } }],
   },
   MAX_NOTIONAL: {
-    fail: [{ name: '600 × 190.1', signal: { size: { kind: 'quantity', quantity: 600 } }, ctx: personal, message: 'BUY 600 AAPL at 190.1 is 114,060.00 USD, above limits.maxOrderNotional of 100,000.00 USD' }],
-    pass: [{ name: '500 × 190.1', signal: { size: { kind: 'quantity', quantity: 500 } }, ctx: personal }],
+    fail: [
+      { name: '600 × 190.1', signal: { size: { kind: 'quantity', quantity: 600 } }, ctx: personal, message: 'BUY 600 AAPL at 190.1 is 114,060.00 USD, above limits.maxOrderNotional of 100,000.00 USD' },
+      { name: 'one ES is 300,050 (multiplier × price)', signal: { instrument: es, size: { kind: 'quantity', quantity: 1 } }, ctx: { ...esCtx, ...personal, limits: someLimits(), futuresInitialMargin: d(16_000) }, message: 'BUY 1 ES at 6001 is 300,050.00 USD, above limits.maxOrderNotional of 100,000.00 USD' },
+      { name: 'the take-profit child of 520 × 190.1 at 200', signal: { order: lmt(190), size: { kind: 'quantity', quantity: 520 }, bracket: { takeProfit: d(200), stopLoss: d(180) } }, ctx: personal, message: 'bracket takeProfit SELL 520 AAPL at 200 is 104,000.00 USD, above limits.maxOrderNotional of 100,000.00 USD' },
+      { name: 'a per-secType override lower than the default', signal: { size: { kind: 'quantity', quantity: 10 } }, ctx: { ...personal, limits: someLimits({ maxOrderNotionalBySecType: { STK: d(1000) } }) }, message: /above limits.maxOrderNotionalBySecType.STK of 1,000.00 USD/ },
+      { name: 'EUR converted to base: 470 SAP × 210 EUR × 1.08 > 100,000 USD', signal: { instrument: sap, size: { kind: 'quantity', quantity: 470 }, order: lmt(210) }, ctx: { ...sapCtx, ...personal, limits: someLimits({ maxOrderNotional: d(100_000) }) }, message: 'BUY 470 SAP at 210 is 106,596.00 USD, above limits.maxOrderNotional of 100,000.00 USD' },
+    ],
+    pass: [
+      { name: '500 × 190.1', signal: { size: { kind: 'quantity', quantity: 500 } }, ctx: personal },
+      { name: 'one ES (300,050) under a FUT override', signal: { instrument: es, size: { kind: 'quantity', quantity: 1 } }, ctx: { ...esCtx, ...personal, futuresInitialMargin: d(16_000), limits: someLimits({ maxOrderNotionalBySecType: { FUT: d(400_000) } }) } },
+    ],
   },
   PRICE_COLLAR: {
     fail: [
@@ -130,10 +148,12 @@ const TABLE: Readonly<Record<Exclude<ReasonCode, 'BROKER_REJECTED'>, { fail: Cas
     fail: [
       { name: 'SELL with no position', signal: { side: 'SELL', size: { kind: 'quantity', quantity: 50 } }, ctx: { account: anIraAccount({ positions: [] }) }, message: 'SELL 50 AAPL exceeds the long position of 0 (IRA accounts cannot sell short)' },
       { name: 'SELL beyond long net of working sells', signal: { side: 'SELL', size: { kind: 'quantity', quantity: 50 } }, ctx: { working: [aWorkingOrder({ side: 'SELL', remaining: 60 })] }, message: 'SELL 50 AAPL exceeds the long position of 100 less 60 already being sold by working orders (IRA accounts cannot sell short)' },
+      { name: 'a BUY bracket whose SELL children exceed the long net of other working sells', signal: { bracket: { takeProfit: d(210), stopLoss: d(180) } }, ctx: { working: [aWorkingOrder({ orderRef: 'ix1-other', side: 'SELL', remaining: 105, reservedCash: d(0) })] }, message: 'bracket takeProfit SELL 10 AAPL exceeds the long position of 110 less 105 already being sold by working orders (IRA accounts cannot sell short)' },
       { name: 'sell-to-open an option', signal: { side: 'SELL', instrument: { symbol: 'AAPL', secType: 'OPT', exchange: 'SMART', currency: 'USD', conId: 555 }, size: { kind: 'quantity', quantity: 1 } }, ctx: { quote: aQuote({ bid: d(5), ask: d('5.2'), last: d(5) }) }, message: /exceeds the long position of 0 \(IRA accounts cannot sell options to open\)/ },
     ],
     pass: [
       { name: 'SELL within the long', signal: { side: 'SELL', size: { kind: 'quantity', quantity: 50 } } },
+      { name: 'a BUY bracket: its SELL children sell what the entry bought', signal: { bracket: { takeProfit: d(210), stopLoss: d(180) } }, ctx: { account: anIraAccount({ positions: [] }) } },
       { name: 'short sale in a personal account', signal: { side: 'SELL', size: { kind: 'quantity', quantity: 50 } }, ctx: personal },
       { name: 'closing a long option', signal: { side: 'SELL', instrument: { symbol: 'AAPL', secType: 'OPT', exchange: 'SMART', currency: 'USD', conId: 555 }, size: { kind: 'quantity', quantity: 1 } }, ctx: { account: anIraAccount({ positions: [aPosition(IRA_ID, 'AAPL', 2, { secType: 'OPT', conId: 555 })] }), contract: aContract({ conId: 555, secType: 'OPT' }), quote: aQuote({ bid: d(5), ask: d('5.2'), last: d(5) }) } },
     ],
@@ -144,14 +164,22 @@ const TABLE: Readonly<Record<Exclude<ReasonCode, 'BROKER_REJECTED'>, { fail: Cas
       { name: 'cash reserved by a working buy', signal: { size: { kind: 'quantity', quantity: 200 } }, ctx: { working: [aWorkingOrder({ reservedCash: d(20_000) })] }, message: /only 30,000.00 USD/ },
       { name: 'unsettled cash does not count', signal: { size: { kind: 'quantity', quantity: 200 } }, ctx: { account: anIraAccount({ settledCash: d(10_000) }) } },
       { name: 'the buffer is kept', signal: { size: { kind: 'quantity', quantity: 200 } }, ctx: { ira: anIraPolicy({ cashBufferPercent: d(80) }) } },
+      { name: 'cash that backs a held future is not spent on stock', signal: { size: { kind: 'quantity', quantity: 100 } }, ctx: { account: anIraAccount({ positions: [esPosition(1)] }), futuresMargins: new Map([['#495512563', d(16_000)]]) }, message: 'BUY 100 AAPL costs 19,010.00 USD but only 50,000.00 USD (cash 50,000.00 − reserved by working buys 0.00 − buffer 0.00) less 32,000.00 backing the futures held or working (initial margin × 2) of settled cash is available (IRA accounts cannot borrow)' },
+      { name: 'the margin of a held future is unknown', signal: { size: { kind: 'quantity', quantity: 1 } }, ctx: { account: anIraAccount({ positions: [esPosition(1)] }) }, message: /initial margin of the futures held or working in DU1000001 \(ES\) is unknown/ },
+      { name: 'a SELL entry whose BUY children cost more than settled cash', signal: sellBracket, ctx: { account: anIraAccount({ settledCash: d(10_000), cashByCurrency: { USD: d(10_000) } }) }, message: 'bracket takeProfit BUY 100 AAPL costs 18,500.00 USD but only 10,000.00 USD (cash 10,000.00 − reserved by working buys 0.00 − buffer 0.00) of settled cash is available (IRA accounts cannot borrow)' },
     ],
     pass: [
       { name: 'BUY 200 costs 38,020', signal: { size: { kind: 'quantity', quantity: 200 } } },
       { name: 'personal account may use margin', signal: { size: { kind: 'quantity', quantity: 300 } }, ctx: personal },
+      { name: 'a SELL bracket whose BUY children fit in settled cash', signal: sellBracket },
+      { name: 'stock within the cash a held future leaves', signal: { size: { kind: 'quantity', quantity: 90 } }, ctx: { account: anIraAccount({ positions: [esPosition(1)] }), futuresMargins: new Map([['#495512563', d(16_000)]]) } },
     ],
   },
   IRA_FX_BORROW: {
-    fail: [{ name: 'SAP in EUR with no EUR', signal: { instrument: sap }, ctx: sapCtx, message: 'BUY 10 SAP costs 2,100.00 EUR but the account holds only 0.00 EUR (cash 0.00 − reserved by working buys 0.00 − buffer 0.00) (IRA accounts cannot borrow EUR; convert first)' }],
+    fail: [
+      { name: 'SAP in EUR with no EUR', signal: { instrument: sap }, ctx: sapCtx, message: 'BUY 10 SAP costs 2,100.00 EUR but the account holds only 0.00 EUR (cash 0.00 − reserved by working buys 0.00 − buffer 0.00) (IRA accounts cannot borrow EUR; convert first)' },
+      { name: 'selling SAP held with a bracket: its BUY children need EUR', signal: { instrument: sap, side: 'SELL', size: { kind: 'quantity', quantity: 10 }, bracket: { takeProfit: d(200), stopLoss: d(220) } }, ctx: { ...sapCtx, account: anIraAccount({ positions: [aPosition(IRA_ID, 'SAP', 10, { currency: 'EUR' })] }) }, message: /^bracket takeProfit BUY 10 SAP costs 2,000.00 EUR but the account holds only 0.00 EUR/ },
+    ],
     pass: [
       { name: 'SAP with enough EUR', signal: { instrument: sap }, ctx: { ...sapCtx, account: anIraAccount({ cashByCurrency: { USD: d(50_000), EUR: d(5000) } }) } },
       { name: 'SAP in a personal account', signal: { instrument: sap }, ctx: { ...sapCtx, ...personal } },
@@ -163,6 +191,7 @@ const TABLE: Readonly<Record<Exclude<ReasonCode, 'BROKER_REJECTED'>, { fail: Cas
       { name: 'LP units by name', signal: { instrument: et }, ctx: { quote: etQuote, contract: aContract({ symbol: 'ET', stockType: 'COMMON', longName: 'ENERGY TRANSFER LP' }) }, message: /its name ENERGY TRANSFER LP marks partnership units/ },
       { name: 'industry says partnership', signal: { instrument: et }, ctx: { quote: etQuote, contract: aContract({ symbol: 'ET', stockType: 'COMMON', industry: 'Pipelines-Limited Partnership' }) } },
       { name: 'ira.prohibitedSymbols', ctx: { ira: anIraPolicy({ prohibitedSymbols: ['aapl'] }) }, message: 'AAPL is listed in ira.prohibitedSymbols and cannot be bought in an IRA' },
+      { name: 'selling an MLP held with a bracket: its BUY children would buy it back', signal: { instrument: et, side: 'SELL', size: { kind: 'quantity', quantity: 10 }, bracket: { takeProfit: d(16), stopLoss: d(19) } }, ctx: { quote: etQuote, contract: aContract({ symbol: 'ET', stockType: 'MLP' }), account: anIraAccount({ positions: [aPosition(IRA_ID, 'ET', 10)] }) }, message: /ET looks like an MLP/ },
       { name: 'no contract details', ctx: { contract: undefined }, message: /contract details for AAPL are unavailable/ },
     ],
     pass: [
@@ -173,11 +202,17 @@ const TABLE: Readonly<Record<Exclude<ReasonCode, 'BROKER_REJECTED'>, { fail: Cas
   },
   IRA_FUTURES_MARGIN: {
     fail: [
-      { name: '2 ES need 64,000', signal: { instrument: es, size: { kind: 'quantity', quantity: 2 } }, ctx: { ...esCtx, futuresInitialMargin: d(16_000) }, message: 'BUY 2 ES needs 64,000.00 USD in cash (initial margin 16000 × 2 × 2) but only 50,000.00 USD (cash 50,000.00 − reserved by working buys 0.00 − buffer 0.00) is available' },
+      { name: '2 ES need 64,000', signal: { instrument: es, size: { kind: 'quantity', quantity: 2 } }, ctx: { ...esCtx, futuresInitialMargin: d(16_000) }, message: 'BUY 2 ES needs 64,000.00 USD in cash (initial margin 16000 × 2 per contract, 2 contract(s) in all) but only 50,000.00 USD (cash 50,000.00 − reserved by working buys 0.00 − buffer 0.00) is available' },
       { name: 'margin unknown', signal: { instrument: es, size: { kind: 'quantity', quantity: 1 } }, ctx: esCtx, message: /initial margin of ES is unknown/ },
+      { name: '1 ES while 1 ES is held (2 × 32,000 > 50,000)', signal: { instrument: es, size: { kind: 'quantity', quantity: 1 } }, ctx: { ...esIra, account: anIraAccount({ positions: [esPosition(1)] }) }, message: /BUY 1 ES needs 64,000.00 USD in cash \(initial margin 16000 × 2 per contract, 2 contract\(s\) in all including 32,000.00 for the futures already held or working\)/ },
+      { name: '1 ES while 1 ES BUY is working', signal: { instrument: es, size: { kind: 'quantity', quantity: 1 } }, ctx: { ...esIra, working: [esWorking(1)] } },
+      { name: 'another future held whose margin is unknown', signal: { instrument: es, size: { kind: 'quantity', quantity: 1 } }, ctx: { ...esIra, account: anIraAccount({ positions: [aPosition(IRA_ID, 'NQ', 1, { secType: 'FUT', conId: 777 })] }) }, message: /futures held or working in DU1000001 \(NQ\) is unknown/ },
+      { name: 'selling 1 ES of 1 held with a bracket, at 10,000 cash: its BUY children need 32,000', signal: { instrument: es, side: 'SELL', size: { kind: 'quantity', quantity: 1 }, bracket: { takeProfit: d(5900), stopLoss: d(6100) } }, ctx: { ...esIra, account: anIraAccount({ settledCash: d(10_000), cashByCurrency: { USD: d(10_000) }, positions: [esPosition(1)] }) }, message: /^bracket takeProfit BUY 1 ES needs 32,000.00 USD/ },
+      { name: 'another future held: both margins count', signal: { instrument: es, size: { kind: 'quantity', quantity: 1 } }, ctx: { ...esIra, account: anIraAccount({ positions: [aPosition(IRA_ID, 'NQ', 1, { secType: 'FUT', conId: 777 })] }), futuresMargins: new Map([['#777', d(10_000)]]) } },
     ],
     pass: [
       { name: '1 ES needs 32,000', signal: { instrument: es, size: { kind: 'quantity', quantity: 1 } }, ctx: { ...esCtx, futuresInitialMargin: d(16_000) } },
+      { name: '1 ES while a working SELL would close the 1 held: worst case 2 contracts (64,000), not 3', signal: { instrument: es, size: { kind: 'quantity', quantity: 1 } }, ctx: { ...esIra, account: anIraAccount({ settledCash: d(70_000), cashByCurrency: { USD: d(70_000) }, positions: [esPosition(1)] }), working: [{ ...esWorking(1), side: 'SELL' }] } },
       { name: 'ES in a personal account', signal: { instrument: es, size: { kind: 'quantity', quantity: 2 } }, ctx: { ...esCtx, ...personal, futuresInitialMargin: d(16_000) } },
     ],
   },
@@ -185,12 +220,42 @@ const TABLE: Readonly<Record<Exclude<ReasonCode, 'BROKER_REJECTED'>, { fail: Cas
     fail: [
       { name: 'BUY beyond buying power less reserved', signal: { size: { kind: 'quantity', quantity: 1000 } }, ctx: { ...personal, limits: bigLimits, working: [aWorkingOrder({ account: PERSONAL_ID, reservedCash: d(20_000) })] }, message: 'BUY 1000 AAPL costs 190,100.00 USD, more than the buying power of 200,000.00 USD less 20,000.00 reserved by working buys' },
       { name: 'short sale beyond buying power', signal: { side: 'SELL', size: { kind: 'quantity', quantity: 1000 } }, ctx: { ...personal, account: aPersonalAccount({ buyingPower: d(100_000) }), limits: bigLimits } },
+      { name: 'a working EUR buy counts against USD buying power, converted', signal: { size: { kind: 'quantity', quantity: 1000 } }, ctx: { ...personal, limits: bigLimits, working: [aWorkingOrder({ account: PERSONAL_ID, symbol: 'SAP', currency: 'EUR', reservedCash: d(10_000) })], fxRates: new Map([['EUR', d('1.08')]]) }, message: 'BUY 1000 AAPL costs 190,100.00 USD, more than the buying power of 200,000.00 USD less 10,800.00 reserved by working buys' },
+      { name: 'a SELL bracket whose BUY children re-open beyond buying power', signal: { side: 'SELL', size: { kind: 'quantity', quantity: 50 }, instrument: { symbol: 'MSFT', secType: 'STK', exchange: 'SMART', currency: 'USD' }, bracket: { takeProfit: d(400), stopLoss: d(430) } }, ctx: { ...personal, account: aPersonalAccount({ buyingPower: d(10_000) }), quote: aQuote({ bid: d(414), ask: d(416), last: d(415) }), contract: aContract({ symbol: 'MSFT' }) }, message: /^bracket takeProfit BUY 50 MSFT costs 20,000.00 USD, more than the buying power of 10,000.00 USD/ },
       { name: 'futures margin beyond available funds', signal: { instrument: es, size: { kind: 'quantity', quantity: 7 } }, ctx: { ...esCtx, ...personal, futuresInitialMargin: d(16_000) }, message: /needs initial margin of 112,000.00 USD, more than the available funds of 100,000.00 USD/ },
     ],
     pass: [
       { name: 'BUY within buying power', signal: { size: { kind: 'quantity', quantity: 1000 } }, ctx: { ...personal, limits: bigLimits } },
       { name: 'closing a long never needs buying power', signal: { side: 'SELL', size: { kind: 'quantity', quantity: 50 } }, ctx: { ...personal, account: aPersonalAccount({ buyingPower: d(0), positions: [aPosition(PERSONAL_ID, 'AAPL', 50)] }) } },
       { name: '6 ES within available funds', signal: { instrument: es, size: { kind: 'quantity', quantity: 6 } }, ctx: { ...esCtx, ...personal, futuresInitialMargin: d(16_000) } },
+    ],
+  },
+  NO_FX_RATE: {
+    fail: [
+      { name: 'a working CHF buy without a CHF rate: buying power cannot be checked', ctx: { ...personal, working: [aWorkingOrder({ account: PERSONAL_ID, symbol: 'NESN', currency: 'CHF', reservedCash: d(1000) })] }, message: /cash reserved by working buys in CHF cannot be converted to USD/ },
+      { name: 'SAP in EUR for a USD account with no EUR.USD rate', signal: { instrument: sap }, ctx: { ...sapCtx, ...personal, fxToBase: undefined }, message: 'BUY 10 SAP is in EUR but account DU1000002 reports in USD, and no EUR.USD rate could be had: its limits and budgets cannot be checked' },
+    ],
+    pass: [
+      { name: 'SAP with a rate', signal: { instrument: sap }, ctx: { ...sapCtx, ...personal } },
+      { name: 'a working CHF buy with a CHF rate', ctx: { ...personal, working: [aWorkingOrder({ account: PERSONAL_ID, symbol: 'NESN', currency: 'CHF', reservedCash: d(1000) })], fxRates: new Map([['CHF', d('1.1')]]) } },
+    ],
+  },
+  MAX_DAILY_NOTIONAL: {
+    fail: [{ name: '90,000 placed today + 1,901', ctx: { ...personal, limits: someLimits({ maxDailyNotional: d(91_000) }), placedToday: d(90_000) }, message: 'BUY 10 AAPL is 1,901.00 USD; with 90,000.00 USD already placed today in DU1000002 that is above limits.maxDailyNotional of 91,000.00 USD' }],
+    pass: [
+      { name: 'within the day', ctx: { ...personal, limits: someLimits({ maxDailyNotional: d(92_000) }), placedToday: d(90_000) } },
+      { name: '0 = no limit', ctx: { ...personal, limits: someLimits({ maxDailyNotional: d(0) }), placedToday: d(90_000_000) } },
+      { name: 'bracket children are exits and do not count', signal: { bracket: { takeProfit: d(210), stopLoss: d(180) } }, ctx: { ...personal, limits: someLimits({ maxDailyNotional: d(92_000) }), placedToday: d(90_000) } },
+    ],
+  },
+  MAX_POSITION_NOTIONAL: {
+    fail: [
+      { name: 'growing 50 MSFT to 60 (60 × 416 > 20,000)', signal: { instrument: { symbol: 'MSFT', secType: 'STK', exchange: 'SMART', currency: 'USD' } }, ctx: { ...personal, quote: aQuote({ bid: d(414), ask: d(416), last: d(415) }), contract: aContract({ symbol: 'MSFT' }), limits: someLimits({ maxPositionNotional: d(20_000) }) }, message: 'BUY 10 MSFT would take the MSFT position from 50 to 60 (with working orders), 24,960.00 USD at 416, above limits.maxPositionNotional of 20,000.00 USD' },
+      { name: 'a SELL bracket\'s BUY child re-growing the position', signal: { side: 'SELL', size: { kind: 'quantity', quantity: 50 }, instrument: { symbol: 'MSFT', secType: 'STK', exchange: 'SMART', currency: 'USD' }, bracket: { takeProfit: d(400), stopLoss: d(430) } }, ctx: { ...personal, quote: aQuote({ bid: d(414), ask: d(416), last: d(415) }), contract: aContract({ symbol: 'MSFT' }), limits: someLimits({ maxPositionNotional: d(20_000) }) }, message: /^bracket stopLoss BUY 50 MSFT would take the MSFT position from 0 to 50/ },
+      { name: 'a future: multiplier × price', signal: { instrument: es, size: { kind: 'quantity', quantity: 1 } }, ctx: { ...esCtx, ...personal, futuresInitialMargin: d(16_000), limits: someLimits({ maxOrderNotional: d(1_000_000), maxPositionNotional: d(250_000) }) }, message: /ES position from 0 to 1 .*300,050.00 USD at 6001/ },
+    ],
+    pass: [
+      { name: 'reducing a position beyond the limit', signal: { side: 'SELL', instrument: { symbol: 'MSFT', secType: 'STK', exchange: 'SMART', currency: 'USD' } }, ctx: { ...personal, quote: aQuote({ bid: d(414), ask: d(416), last: d(415) }), contract: aContract({ symbol: 'MSFT' }), limits: someLimits({ maxPositionNotional: d(1000) }) } },
     ],
   },
   INVALID_SIGNAL: {
@@ -249,7 +314,7 @@ describe('checkPreTrade', () => {
     const same = () => ({ code: 'HALTED' as const, message: 'x' });
     const intent = { signal: aSignal(), account: IRA_ID, quantity: 1, explicit: true };
     expect(checkPreTrade(intent, anEvalContext(), [same, same, () => null])).toEqual([{ code: 'HALTED', message: 'x' }]);
-    expect(PRE_TRADE_RULES.length).toBe(18);
+    expect(PRE_TRADE_RULES.length).toBe(22);
   });
 });
 

@@ -95,10 +95,11 @@ describe('sizeOrder: every size kind × account type (LMT 200, NetLiq IRA 69k / 
 describe('sizeOrder: clips (computed sizes only), each recorded as a note', () => {
   it('clips to maxOrderQuantity and then maxOrderNotional, one note each', () => {
     const r = size(lmt200({ kind: 'notional', notional: d(300_000) }), { account: aBusinessAccount() });
-    expect(qty(r)).toBe(500);
+    // the take-profit child sells at 220: every leg must fit the notional limit
+    expect(qty(r)).toBe(454);
     expect(r.notes).toEqual([
       'BUY AAPL sized 1500 clipped to 1000: limits.maxOrderQuantity is 1000',
-      'BUY AAPL sized 1000 clipped to 500: limits.maxOrderNotional is 100,000.00 USD at 200 per unit',
+      'BUY AAPL sized 1000 clipped to 454: limits.maxOrderNotional is 100,000.00 USD at 220 per unit',
     ]);
   });
 
@@ -112,7 +113,7 @@ describe('sizeOrder: clips (computed sizes only), each recorded as a note', () =
 
   it('does not clip a personal BUY to its cash (INSUFFICIENT_BUYING_POWER decides later)', () => {
     const r = size(lmt200({ kind: 'equityPercent', percent: d(100) }), { account: aPersonalAccount({ settledCash: d(1000) }) });
-    expect(qty(r)).toBe(500);
+    expect(qty(r)).toBe(454); // maxOrderNotional at the 220 take-profit, not the cash
   });
 
   it('subtracts cash reserved by working buys and the buffer from IRA cash', () => {

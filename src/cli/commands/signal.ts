@@ -19,7 +19,7 @@ export function registerSignalCommand(program: Command): void {
     .option('--timeout <ms>', 'how long --wait waits', '60000')
     .action(async (file: string, opts: { wait?: boolean; timeout: string }, cmd: Command) => {
       const payload = readPayload(file);
-      const parsed = parseSignal(payload);
+      const parsed = parseSignal(payload, { now: Date.now() });
       if (!parsed.ok) throw new CliError(`invalid signal: ${formatFieldErrors(parsed.errors)}`, 2);
       const config = cliConfig(cmd);
       const waitMs = Number(opts.timeout);

@@ -2,7 +2,7 @@
  * Admin HTTP on 127.0.0.1 (node:http): GET /state, POST /price, POST /fault, POST /auction.
  * Bad input is answered 400 with `{ error, field }` naming the field; nothing here can crash the
  * simulator. Fault actions:
- *   disconnect · connectivity-lost {ms} · drop-acks {count} · reject-next {code?, message?} · duplicate-next
+ *   disconnect · connectivity-lost {ms} · drop-acks {count} · reject-next {code?, message?, skip?} · duplicate-next
  *   restart {rollbackOrderIds?} · close-auction · settle · new-day
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -17,7 +17,7 @@ const faultSchema = z.discriminatedUnion('action', [
   z.strictObject({ action: z.literal('disconnect') }),
   z.strictObject({ action: z.literal('connectivity-lost'), ms: z.number().int().min(0).max(3_600_000).default(2000) }),
   z.strictObject({ action: z.literal('drop-acks'), count: z.number().int().min(0).default(1) }),
-  z.strictObject({ action: z.literal('reject-next'), code: z.number().int().default(201), message: z.string().optional() }),
+  z.strictObject({ action: z.literal('reject-next'), code: z.number().int().default(201), message: z.string().optional(), skip: z.number().int().min(0).max(100).default(0) }),
   z.strictObject({ action: z.literal('duplicate-next') }),
   z.strictObject({ action: z.literal('restart'), rollbackOrderIds: z.boolean().default(false) }),
   z.strictObject({ action: z.literal('close-auction') }),
@@ -69,7 +69,7 @@ function applyFault(engine: SimEngine, tws: TwsServer, f: z.infer<typeof faultSc
     case 'disconnect': return tws.disconnectAll();
     case 'connectivity-lost': return tws.connectivityLostFor(f.ms);
     case 'drop-acks': return engine.dropAcks(f.count);
-    case 'reject-next': return engine.rejectNext(f.code, f.message ?? 'Order rejected - reason:Simulated rejection');
+    case 'reject-next': return engine.rejectNext(f.code, f.message ?? 'Order rejected - reason:Simulated rejection', f.skip);
     case 'duplicate-next': return engine.duplicateNext();
     case 'restart': return tws.restart(f.rollbackOrderIds);
     case 'close-auction': return engine.closeAuction();

@@ -160,9 +160,9 @@ export class SimEngine {
     this.book.setDropAcks(count);
   }
 
-  /** Fault: the next order is rejected with this code and text. */
-  rejectNext(code: number, message: string): void {
-    this.book.setRejectNext(code, message);
+  /** Fault: the next order (after `skip` more, e.g. 1 = a bracket's first child) is rejected with this code and text. */
+  rejectNext(code: number, message: string, skip = 0): void {
+    this.book.setRejectNext(code, message, skip);
   }
 
   /** Fault: the next order is also booked a second time under a new permId (CONTRACT §7 duplicate-next). */

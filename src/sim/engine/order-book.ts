@@ -36,7 +36,7 @@ export class OrderBook {
   private nextGlobal: number;
   private nextPermId: number;
   private dropAcks = 0;
-  private rejectNext: { code: number; message: string } | undefined;
+  private rejectNext: { code: number; message: string; skip: number } | undefined;
   private duplicateNext = false;
   private nextDuplicateId = -1;
 
@@ -55,9 +55,9 @@ export class OrderBook {
     this.dropAcks = n;
   }
 
-  /** Fault: reject the next order with this code and text. */
-  setRejectNext(code: number, message: string): void {
-    this.rejectNext = { code, message };
+  /** Fault: reject the next order (after letting `skip` orders through) with this code and text. */
+  setRejectNext(code: number, message: string, skip = 0): void {
+    this.rejectNext = { code, message, skip };
   }
 
   /** Fault: book the next real order twice (the copy under a new permId and a negative order id). */
@@ -93,8 +93,11 @@ export class OrderBook {
     // the reject-next fault is for the next real order: a what-if probe does not use it up
     if (this.rejectNext && !w.whatIf) {
       const r = this.rejectNext;
-      this.rejectNext = undefined;
-      return this.error(clientId, orderId, r.code, r.message);
+      if (r.skip > 0) this.rejectNext = { ...r, skip: r.skip - 1 };
+      else {
+        this.rejectNext = undefined;
+        return this.error(clientId, orderId, r.code, r.message);
+      }
     }
     const ins = this.ctx.instruments.resolve(contract);
     if (!ins) return this.error(clientId, orderId, 200, 'No security definition has been found for the request');
