@@ -61,6 +61,16 @@ export interface ExecutionConfig {
   readonly shutdownTimeoutMs: number;
 }
 
+/** The MCP server (CONTRACT §8). Writes are off unless enabled, and then only for the listed accounts. */
+export interface McpConfig {
+  /** register the write tools (place_order, cancel_order, halt_trading); default false */
+  readonly allowWrites: boolean;
+  /** declared account ids MCP may place orders for; default none */
+  readonly writeAccounts: readonly string[];
+  /** how long a preview id can be confirmed; default 120 */
+  readonly previewTtlSeconds: number;
+}
+
 export interface Config {
   readonly mode: Mode;
   readonly readOnly: boolean;
@@ -71,6 +81,7 @@ export interface Config {
   readonly limits: RiskLimits;
   readonly ira: IraPolicy;
   readonly execution: ExecutionConfig;
+  readonly mcp: McpConfig;
 }
 
 export type { Env } from './infra/secrets.js';
@@ -95,7 +106,7 @@ export const DEFAULT_CONFIG_INPUT = {
   ira: { prohibitedSymbols: [], futuresMarginMultiplier: 2, cashBufferPercent: 0 },
 } as const;
 
-const TOP_KEYS = ['mode', 'readOnly', 'ib', 'redis', 'queue', 'accounts', 'limits', 'ira', 'execution', '$schema'];
+const TOP_KEYS = ['mode', 'readOnly', 'ib', 'redis', 'queue', 'accounts', 'limits', 'ira', 'execution', 'mcp', '$schema'];
 const MAX_MS = 86_400_000;
 const PREFIX_RE = /^[A-Za-z0-9_.{}-]+(:[A-Za-z0-9_.{}-]+)*$/;
 const QUEUE_RE = /^[A-Za-z0-9_.-]+$/;
@@ -126,9 +137,10 @@ export function parseConfig(raw: unknown, env: Env): ParseResult {
   const limits = readLimits(r, root.limits);
   const ira = readIra(r, root.ira);
   const execution = readExecution(r, root.execution);
+  const mcp = readMcp(r, root.mcp, accounts);
   if (r.errors.length > 0) return { ok: false, errors: r.errors };
   modeWarnings(r, mode, ib, accounts);
-  const config: Config = { mode, readOnly, ib, redis, queue, accounts, limits, ira, execution };
+  const config: Config = { mode, readOnly, ib, redis, queue, accounts, limits, ira, execution, mcp };
   return { ok: true, config: deepFreeze(config), warnings: r.warnings };
 }
 
@@ -265,6 +277,27 @@ function readExecution(r: FieldReader, raw: unknown): ExecutionConfig {
     maxUnresolvedCycles: r.int(s.maxUnresolvedCycles, 'execution.maxUnresolvedCycles', 3, 1, 1000),
     quoteTimeoutMs: ms('quoteTimeoutMs', 3000),
     shutdownTimeoutMs: ms('shutdownTimeoutMs', 25_000),
+  };
+}
+
+function readMcp(r: FieldReader, raw: unknown, accounts: readonly AccountConfig[]): McpConfig {
+  const s = r.section(raw, 'mcp') ?? {};
+  r.unknownKeys(s, 'mcp', ['allowWrites', 'writeAccounts', 'previewTtlSeconds']);
+  const writeAccounts: string[] = [];
+  if (s.writeAccounts !== undefined) {
+    const v = s.writeAccounts;
+    if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) r.fail('mcp.writeAccounts', 'a list of declared account ids', v);
+    else {
+      for (const [i, id] of (v as string[]).entries()) {
+        if (accounts.some((a) => a.id === id)) writeAccounts.push(id);
+        else r.error(`mcp.writeAccounts[${i}]`, `${id} is not a declared account id (declared: ${accounts.map((a) => a.id).join(', ')})`);
+      }
+    }
+  }
+  return {
+    allowWrites: r.bool(s.allowWrites, 'mcp.allowWrites', false),
+    writeAccounts: [...new Set(writeAccounts)],
+    previewTtlSeconds: r.int(s.previewTtlSeconds, 'mcp.previewTtlSeconds', 120, 10, 3600),
   };
 }
 

@@ -60,11 +60,15 @@ export class ControlListener {
     }
   }
 
-  /** `{action: "cancel", account?}`: cancel this daemon's working orders (all accounts when none given). */
+  /**
+   * `{action: "cancel", account?, orderRefs?}`: cancel this daemon's working orders (all accounts when none
+   * given); with `orderRefs` (comma list, from MCP's cancel_order) only those, and never a global cancel.
+   */
   async handle(cmd: Readonly<Record<string, string>>): Promise<void> {
     if (cmd.action !== 'cancel') return;
     const account = cmd.account || undefined;
-    const working = (await this.infra.outbox.listByState(WORKING)).filter((r) => r.orderId !== undefined && (!account || r.account === account));
+    const refs = cmd.orderRefs ? new Set(cmd.orderRefs.split(',')) : undefined;
+    const working = (await this.infra.outbox.listByState(WORKING)).filter((r) => r.orderId !== undefined && (!account || r.account === account) && (!refs || refs.has(r.orderRef)));
     if (this.readOnly) {
       await this.infra.audit.append({ type: 'kill-switch.cancel', account: account ?? '', data: { requested: working.length, cancelled: 0, global: false, refused: 'read-only mode: no cancel leaves the process' } });
       this.logger.warn({ account: account ?? 'ALL' }, 'kill switch: cancel request ignored in read-only mode (no cancel leaves the process)');
@@ -79,8 +83,8 @@ export class ControlListener {
         this.logger.warn({ err, orderRef: r.orderRef }, 'cancel failed');
       }
     }
-    if (!account) await this.broker.cancelAll().catch((err: unknown) => this.logger.warn({ err }, 'global cancel failed'));
-    await this.infra.audit.append({ type: 'kill-switch.cancel', account: account ?? '', data: { requested: working.length, cancelled, global: !account } });
+    if (!account && !refs) await this.broker.cancelAll().catch((err: unknown) => this.logger.warn({ err }, 'global cancel failed'));
+    await this.infra.audit.append({ type: 'kill-switch.cancel', account: account ?? '', data: { requested: working.length, cancelled, global: !account && !refs, ...(refs ? { orderRefs: [...refs] } : {}) } });
     this.logger.warn({ account: account ?? 'ALL', cancelled }, 'kill switch: working orders cancelled');
   }
 }

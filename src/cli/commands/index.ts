@@ -5,6 +5,7 @@ import { registerBenchCommand } from './bench.js';
 import { registerDaemonCommand } from './daemon.js';
 import { registerDemoCommand } from './demo.js';
 import { registerKillSwitchCommands } from './kill-switch.js';
+import { registerMcpCommand } from './mcp.js';
 import { registerQueryCommands } from './queries.js';
 import { registerSignalCommand } from './signal.js';
 import { registerSimCommand } from './sim.js';
@@ -20,4 +21,5 @@ export function registerCommands(program: Command): void {
   registerStatusCommand(program);
   registerAuditCommands(program);
   registerBenchCommand(program);
+  registerMcpCommand(program);
 }
