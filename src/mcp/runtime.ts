@@ -37,6 +37,17 @@ export interface McpRuntime {
 function querySession(broker: IbBroker, clientId: number): McpBroker & { readonly ib: IbBroker } {
   let status: ConnectionStatus = { state: 'DISCONNECTED', since: Date.now(), reason: 'not connected yet' };
   broker.connection$.subscribe((s) => (status = s));
+  // IB refuses an identical historical request within 15 s (the pacer waits): keep a fee rate a minute
+  const fees = new Map<string, { at: number; value: ReturnType<IbBroker['borrowFee']> }>();
+  const borrowFee: IbBroker['borrowFee'] = (i) => {
+    const key = `${i.symbol}|${i.currency}|${i.conId ?? ''}`;
+    const hit = fees.get(key);
+    if (hit && Date.now() - hit.at < 60_000) return hit.value;
+    const value = broker.borrowFee(i);
+    fees.set(key, { at: Date.now(), value });
+    value.catch(() => fees.delete(key));
+    return value;
+  };
   return {
     ib: broker,
     clientId,
@@ -47,7 +58,7 @@ function querySession(broker: IbBroker, clientId: number): McpBroker & { readonl
     quote: (i) => broker.quote(i),
     historicalBars: (i, r) => broker.historicalBars(i, r),
     shortableShares: (i) => broker.shortableShares(i),
-    borrowFee: (i) => broker.borrowFee(i),
+    borrowFee,
     whatIf: (l) => broker.whatIf(l),
     openOrders: () => broker.openOrders(),
     executions: (q) => broker.executions(q),
