@@ -32,10 +32,10 @@ export interface McpStack {
 }
 
 /** Simulator + daemon (unless `noDaemon`) + an MCP runtime on the stack's config. */
-export async function startMcpStack(o: Partial<StackOptions> & { mcp?: Record<string, unknown>; outcomeWaitMs?: number } = {}): Promise<McpStack> {
+export async function startMcpStack(o: Partial<StackOptions> & { mcp?: Record<string, unknown>; outcomeWaitMs?: number; clientId?: number } = {}): Promise<McpStack> {
   const stack = await startStack({ redisUrl: REDIS, ...o, config: { ...o.config, mcp: o.mcp ?? { allowWrites: true, writeAccounts: [PERSONAL] } } });
   try {
-    const runtime = await createMcpRuntime({ config: stack.config, env: {}, outcomeWaitMs: o.outcomeWaitMs ?? 20_000, brokerWaitMs: 15_000 });
+    const runtime = await createMcpRuntime({ config: stack.config, env: {}, ...(o.clientId !== undefined ? { clientId: o.clientId } : {}), outcomeWaitMs: o.outcomeWaitMs ?? 20_000, brokerWaitMs: 15_000 });
     return { stack, runtime, stop: async () => { await runtime.close(); await stack.stop(); } };
   } catch (e) {
     await stack.stop();

@@ -77,6 +77,14 @@ describe('write tools are absent unless enabled, and never in read-only mode', (
     await client.close();
   });
 
+  it('accepts a quantity sent as a digit string, and rejects a non-numeric one', async () => {
+    const client = await connectClient(s.runtime);
+    const p = await call<{ results: { quantity: number }[] }>(client, 'preview_order', { symbol: 'AAPL', side: 'BUY', quantity: '3', account: 'personal' });
+    expect(p.results[0]!.quantity).toBe(3);
+    expect(await callError(client, 'preview_order', { symbol: 'AAPL', side: 'BUY', quantity: 'ten', account: 'personal' })).toMatch(/quantity/);
+    await client.close();
+  });
+
   it('allowWrites true: the write tools are listed', async () => {
     const r = await runtimeWith({ mcp: { allowWrites: true, writeAccounts: [PERSONAL], previewTtlSeconds: 120 } });
     const client = await connectClient(r);

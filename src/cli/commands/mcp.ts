@@ -28,6 +28,8 @@ export function registerMcpCommand(program: Command): void {
         await serveStdio(runtime.ctx);
       } finally {
         await runtime.close();
+        // the client went away: do not linger on a reconnect timer of the TWS session
+        setTimeout(() => process.exit(0), 2000).unref();
       }
     });
 }

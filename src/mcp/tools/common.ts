@@ -20,6 +20,13 @@ export const instrumentArgs = {
   conId: z.number().int().positive().optional().describe('IB contract id, when known'),
 } as const;
 
+/**
+ * A positive whole number, also as a digit string ("10"): some clients send every argument as a string.
+ * The handler always receives a number.
+ */
+export const quantityArg = (max: number) =>
+  z.union([z.number().int().positive().max(max), z.string().regex(/^[1-9]\d{0,15}$/).transform(Number).pipe(z.number().int().positive().max(max))]);
+
 /** Decimal string or null. */
 export const DEC = z.string().nullable();
 export const MODE = z.enum(['paper', 'live']);

@@ -13,8 +13,8 @@ import { confirmPreview, describePreview } from '../confirm.js';
 import type { McpContext, McpSession } from '../context.js';
 import { evaluatePreview, parseRequest } from '../preview.js';
 import { newPreviewId, requestHashOf, type PreviewRecord } from '../preview-store.js';
-import { defineTool, ToolError } from '../tool-def.js';
-import { ACCOUNT_ARG, ISO, MODE, SYMBOL, brokerReady, iso } from './common.js';
+import { brokerText, defineTool, ToolError } from '../tool-def.js';
+import { ACCOUNT_ARG, ISO, MODE, SYMBOL, brokerReady, iso, quantityArg } from './common.js';
 import { cancelOrders, cancelOutput } from './cancel.js';
 
 const PRICE = z.union([z.number().positive(), z.string().regex(/^\d+(\.\d+)?$/)]).describe('a price as a number or decimal string');
@@ -30,8 +30,8 @@ export const orderFields = {
   conId: z.number().int().positive().optional(),
   lastTradeDateOrContractMonth: z.string().regex(/^\d{6}(\d{2})?$/).optional(),
   side: z.enum(['BUY', 'SELL']),
-  quantity: z.number().int().positive().optional().describe('units per account (shortcut for size.quantity)'),
-  size: z.strictObject({ quantity: z.number().int().positive().optional(), notional: PRICE.optional(), equityPercent: PERCENT.optional(), riskPercent: PERCENT.optional(), positionPercent: PERCENT.optional() }).optional(),
+  quantity: quantityArg(Number.MAX_SAFE_INTEGER).optional().describe('units per account (shortcut for size.quantity)'),
+  size: z.strictObject({ quantity: quantityArg(Number.MAX_SAFE_INTEGER).optional(), notional: PRICE.optional(), equityPercent: PERCENT.optional(), riskPercent: PERCENT.optional(), positionPercent: PERCENT.optional() }).optional(),
   order: z.strictObject({ type: z.enum(ORDER_TYPES).optional(), limitPrice: PRICE.optional(), stopPrice: PRICE.optional(), trailingPercent: PERCENT.optional(), tif: z.enum(TIFS).optional(), outsideRth: z.boolean().optional() }).optional(),
   bracket: z.strictObject({ takeProfit: PRICE, stopLoss: PRICE }).optional(),
   account: ACCOUNT_ARG.optional().describe('one account (id, label or type); default: the session account'),
@@ -115,13 +115,16 @@ export const placeOutput = z.object({
   results: z.array(outcomeRow), next: z.string(),
 });
 
+/** A reason for a text rendering; the broker's own words are marked as broker data. */
+const reasonText = (x: { code: string; message: string }): string => `${x.code}: ${x.code === 'BROKER_REJECTED' ? brokerText(x.message) : x.message}`;
+
 const { side: _side, symbol: _symbol, ...optionalOrder } = orderFields;
 
 export const placeOrder = defineTool({
   name: 'place_order',
   title: 'Place order (confirm a preview)',
   description: 'With {previewId, confirm:true}: enqueues that previewed order ONCE on the daemon\'s queue, where it passes the same rules as every signal, and returns the outcome. With order fields instead: previews it (nothing sent).',
-  input: z.strictObject({ previewId: z.string().max(64).optional(), confirm: z.literal(true).optional(), symbol: SYMBOL.optional(), side: z.enum(['BUY', 'SELL']).optional(), ...optionalOrder }),
+  input: z.strictObject({ previewId: z.string().max(64).optional(), confirm: z.union([z.literal(true), z.literal('true').transform((): true => true)]).optional(), symbol: SYMBOL.optional(), side: z.enum(['BUY', 'SELL']).optional(), ...optionalOrder }),
   output: placeOutput,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
   write: true,
@@ -140,7 +143,7 @@ export const placeOrder = defineTool({
     const next = r.status === 'COMPLETED' ? 'done; see get_order_status for fills' : r.status === 'DECLINED' ? 'the user declined; nothing was placed' : `the daemon has not answered yet; call get_order_status with signalId ${r.signalId}`;
     return { ...stamp, status: r.status, previewId, signalId: r.signalId, jobId: r.jobId, expiresAt: null, results: (r.outcome?.results ?? []).map((x) => ({ ...x, reasons: x.reasons.map((y) => ({ ...y })) })), next };
   },
-  render: (o) => `${o.status}${o.signalId ? ` signal ${o.signalId}` : ''}: ${o.results.map((r) => `${r.account} ${r.decision} ${r.quantity}${r.reasons.length ? ` (${r.reasons.map((x) => `${x.code}: ${x.message}`).join('; ')})` : ''}`).join(', ') || 'no results yet'}\n${o.next}`,
+  render: (o) => `${o.status}${o.signalId ? ` signal ${o.signalId}` : ''}: ${o.results.map((r) => `${r.account} ${r.decision} ${r.quantity}${r.reasons.length ? ` (${r.reasons.map(reasonText).join('; ')})` : ''}`).join(', ') || 'no results yet'}\n${o.next}`,
 });
 
 export const cancelOrder = defineTool({

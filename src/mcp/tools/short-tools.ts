@@ -12,7 +12,7 @@ import { isIra } from '../accounts.js';
 import type { McpContext, McpSession } from '../context.js';
 import { evaluatePreview, parseRequest } from '../preview.js';
 import { defineTool } from '../tool-def.js';
-import { ACCOUNT_ARG, DEC, ISO, MODE, SYMBOL, accountsFor, brokerReady, dec, instrumentOf, readStamp, typeOf } from './common.js';
+import { ACCOUNT_ARG, DEC, ISO, MODE, SYMBOL, accountsFor, brokerReady, dec, instrumentOf, quantityArg, readStamp, typeOf } from './common.js';
 
 const IRA_RULE = 'IRA accounts cannot sell short (rule IRA_SHORT_SALE): an IRA may only sell shares it holds';
 
@@ -112,7 +112,7 @@ export const getMarginRequirements = defineTool({
   name: 'get_margin_requirements',
   title: 'Margin impact',
   description: 'Initial and maintenance margin change and commission of an order, from an IB what-if order (nothing is placed; not in read-only mode). An IRA SELL beyond the position is applicable:false.',
-  input: z.strictObject({ symbol: SYMBOL, side: z.enum(['BUY', 'SELL']), quantity: z.number().int().positive().max(1_000_000), account: ACCOUNT_ARG.optional(), secType: z.enum(['STK', 'FUT']).optional() }),
+  input: z.strictObject({ symbol: SYMBOL, side: z.enum(['BUY', 'SELL']), quantity: quantityArg(1_000_000), account: ACCOUNT_ARG.optional(), secType: z.enum(['STK', 'FUT']).optional() }),
   output: marginOut,
   annotations: { readOnlyHint: true, openWorldHint: true },
   handler: async (args, ctx, session) => {
@@ -145,7 +145,7 @@ export const shortSellingAnalysis = defineTool({
   name: 'short_selling_analysis',
   title: 'Short sale analysis',
   description: "Whether a short sale of `quantity` shares would pass the daemon's rules in each account, with shortable shares, borrow fee, margin and the estimated daily borrow cost. Nothing is placed.",
-  input: z.strictObject({ symbol: SYMBOL, quantity: z.number().int().positive().max(1_000_000), account: ACCOUNT_ARG.optional() }),
+  input: z.strictObject({ symbol: SYMBOL, quantity: quantityArg(1_000_000), account: ACCOUNT_ARG.optional() }),
   output: analysisOut,
   annotations: { readOnlyHint: true, openWorldHint: true },
   handler: async (args, ctx, session) => {
