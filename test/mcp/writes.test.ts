@@ -148,6 +148,8 @@ describe('MCP writes: preview -> confirm through the daemon pipeline', () => {
     const types = new Set(audit.records.map((r) => r.type));
     for (const t of ['mcp.preview', 'mcp.confirm', 'mcp.reject', 'mcp.cancel', 'mcp.halt']) expect(types, t).toContain(t);
     expect(audit.records.find((r) => r.type === 'mcp.halt')?.data.client?.name).toBe('ibkr-exec-test');
+    const ts = await call<{ records: { data: { by?: string; current?: string } }[] }>(client, 'get_audit_trail', { type: 'trading-state', limit: 5 });
+    expect(ts.records.at(-1)?.data).toMatchObject({ by: 'mcp', current: 'HALTED' });
     expect((await call<{ ok: boolean }>(client, 'verify_audit_chain')).ok).toBe(true);
   });
 });

@@ -49,6 +49,8 @@ export interface TradingStateChangeReport {
 interface SwitchOpts {
   account?: string;
   cancel?: boolean;
+  /** who asked, for the audit record (default "cli"; the MCP server passes "mcp") */
+  by?: string;
 }
 
 /** Registers `halt`, `reduce-only` and `resume`. */
@@ -108,7 +110,7 @@ export async function setTradingState(config: Config, current: TradingState, o: 
     const { seq } = await audit.append({
       type: 'trading-state',
       ...(account !== undefined ? { account } : {}),
-      data: { scope, previous, current, by: 'cli', ...(cancelRequestId !== undefined ? { cancelRequested: true } : {}) },
+      data: { scope, previous, current, by: o.by ?? 'cli', ...(cancelRequestId !== undefined ? { cancelRequested: true } : {}) },
     });
     const note = await noteFor(store, config, current, account, cancelRequestId !== undefined);
     return { scope, previous, current, changed: previous !== current, auditSeq: seq, ...(cancelRequestId !== undefined ? { cancelRequestId } : {}), ...(note ? { note } : {}) };

@@ -109,9 +109,15 @@ export const getAccountSummary = defineTool({
 });
 
 export const listAccountsOutput = z.object({
+  mode: MODE,
+  asOf: ISO,
   accounts: z.array(z.object({ account: z.string(), accountType: z.string(), label: z.string().nullable(), linked: z.boolean().nullable(), tradable: z.boolean(), writable: z.boolean() })),
   defaultAccount: z.string().nullable(),
 });
+
+/** The daemon may trade this declared account: not read-only, a DU… account in paper mode, a confirmed live account in live mode. */
+const tradable = (ctx: McpContext, id: string): boolean =>
+  !ctx.readOnly && (ctx.config.mode === 'paper' ? id.startsWith('DU') : ctx.liveAccounts.includes(id));
 
 export const listAccounts = defineTool({
   name: 'list_accounts',
@@ -124,12 +130,12 @@ export const listAccounts = defineTool({
     const linked = await ctx.broker.ready(ctx.brokerWaitMs).then(() => ctx.broker.managedAccounts(), () => undefined);
     const declared = ctx.config.accounts.map((a) => ({
       account: a.id, accountType: a.type, label: a.label ?? null, linked: linked ? linked.includes(a.id) : null,
-      tradable: !ctx.readOnly && (linked?.includes(a.id) ?? true),
+      tradable: tradable(ctx, a.id) && (linked?.includes(a.id) ?? true),
       writable: ctx.config.mcp.allowWrites && !ctx.readOnly && ctx.config.mcp.writeAccounts.includes(a.id),
     }));
     const undeclared = (linked ?? []).filter((id) => !ctx.config.accounts.some((a) => a.id === id))
       .map((id) => ({ account: id, accountType: 'UNKNOWN', label: null, linked: true, tradable: false, writable: false }));
-    return { accounts: [...declared, ...undeclared], defaultAccount: session.defaultAccount ?? null };
+    return { ...readStamp(ctx), accounts: [...declared, ...undeclared], defaultAccount: session.defaultAccount ?? null };
   },
   render: (o) => o.accounts.map((a) => `${a.account} ${a.accountType}${a.label ? ` "${a.label}"` : ''}${a.tradable ? '' : ' (not traded)'}${a.writable ? ' (MCP may place orders)' : ''}`).join('\n'),
 });

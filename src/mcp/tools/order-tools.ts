@@ -35,7 +35,7 @@ export const orderFields = {
   order: z.strictObject({ type: z.enum(ORDER_TYPES).optional(), limitPrice: PRICE.optional(), stopPrice: PRICE.optional(), trailingPercent: PERCENT.optional(), tif: z.enum(TIFS).optional(), outsideRth: z.boolean().optional() }).optional(),
   bracket: z.strictObject({ takeProfit: PRICE, stopLoss: PRICE }).optional(),
   account: ACCOUNT_ARG.optional().describe('one account (id, label or type); default: the session account'),
-  accounts: z.array(ACCOUNT_ARG).min(1).max(10).optional().describe('several accounts by id, label or type'),
+  accounts: z.union([z.literal('ALL'), z.array(ACCOUNT_ARG).min(1).max(10)]).optional().describe('several accounts by id, label or type, or "ALL" (every declared account)'),
 } as const;
 
 type OrderArgs = { [K in keyof typeof orderFields]?: z.output<(typeof orderFields)[K]> };
@@ -56,6 +56,7 @@ export const previewOutput = z.object({
 /** Resolves the account names of an order to declared ids (session default when none is named). */
 function accountIds(ctx: McpContext, session: McpSession, a: OrderArgs, linked: readonly string[]): string[] {
   if (a.account !== undefined && a.accounts !== undefined) throw new ToolError('give account or accounts, not both');
+  if (a.accounts === 'ALL') return ctx.config.accounts.map((c) => c.id);
   const names = a.accounts ?? (a.account !== undefined ? [a.account] : session.defaultAccount !== undefined ? [session.defaultAccount] : undefined);
   if (!names) throw new ToolError('name the account (id, label or type), or choose a default with switch_account');
   return [...new Set(names.map((n) => resolveAccount(n, ctx.config.accounts, linked).id))];
@@ -171,7 +172,7 @@ export const haltTrading = defineTool({
     const account = args.account !== undefined ? resolveAccount(args.account, ctx.config.accounts).id : undefined;
     if (account !== undefined && !ctx.config.accounts.some((a) => a.id === account)) throw new ToolError(`${account} is not a declared account`);
     const cancel = args.cancelWorkingOrders && args.state === 'HALTED';
-    const r = await setTradingState(ctx.config, args.state, { ...(account !== undefined ? { account } : {}), cancel });
+    const r = await setTradingState(ctx.config, args.state, { ...(account !== undefined ? { account } : {}), cancel, by: 'mcp' });
     await ctx.infra.audit.append({ type: 'mcp.halt', ...(account !== undefined ? { account } : {}), data: { client: session.client(), scope: r.scope, previous: r.previous, current: r.current, reason: args.reason, cancel, tradingStateSeq: r.auditSeq } });
     return { mode: ctx.config.mode, asOf: iso(ctx.clock.now()), scope: r.scope, previous: r.previous, current: r.current, changed: r.changed, auditSeq: r.auditSeq, cancelRequested: r.cancelRequestId !== undefined, note: r.note ?? null };
   },
