@@ -73,6 +73,10 @@ describe('MCP read tools against the simulator, Redis and a running daemon', () 
     expect(h.bars.length).toBeGreaterThan(5);
     const c = searchOutput.parse(await call(client, 'search_contracts', { symbol: 'AAPL', secTypes: ['STK'] }));
     expect(c.matches[0]?.conId).toBe(265598);
+    const fx = marketDataOutput.parse(await call(client, 'get_market_data', { symbol: 'EUR.USD' }));
+    expect(fx).toMatchObject({ secType: 'CASH', currency: 'USD' });
+    const fut = searchOutput.parse(await call(client, 'search_contracts', { symbol: 'ES' }));
+    expect(fut.matches.map((m) => m.secType)).toContain('FUT');
   });
 
   it('connection status reports its own client id, Redis, and the running daemon', async () => {

@@ -3,7 +3,7 @@ import { DEFAULT_CONFIG_INPUT, parseConfig } from '../../src/config.js';
 import { resolveAccount } from '../../src/mcp/accounts.js';
 import { createMcpRuntime, type McpRuntime } from '../../src/mcp/runtime.js';
 import { toolsFor } from '../../src/mcp/registry.js';
-import { ALL_TOOLS, BUSINESS, IRA, PERSONAL, WRITE_TOOLS, call, callError, connectClient, startMcpStack, type McpStack } from './helpers.js';
+import { ALL_TOOLS, BUSINESS, IRA, PERSONAL, REDIS as REDIS_URL, WRITE_TOOLS, call, callError, connectClient, startMcpStack, type McpStack } from './helpers.js';
 
 describe('mcp config section', () => {
   it('defaults to no writes, no write accounts, 120 s previews', () => {
@@ -33,6 +33,23 @@ describe('account names', () => {
     const two = [...accounts, { id: 'DU1000009', type: 'TRADITIONAL_IRA' as const, label: 'Old IRA' }];
     expect(() => resolveAccount('ira', two)).toThrow(/matches 2 accounts/);
     expect(() => resolveAccount('brokerage', accounts)).toThrow(/no account matches/);
+  });
+});
+
+describe('without TWS', () => {
+  it('starts, reports the session as down, and answers reads with a sentence naming host and port', async () => {
+    const parsed = parseConfig({ ...DEFAULT_CONFIG_INPUT, ib: { host: '127.0.0.1', port: 1, clientId: 5 }, redis: { url: REDIS_URL, prefix: 'ibkr-mcp-nots' } }, {});
+    if (!parsed.ok) throw new Error(parsed.errors.join('; '));
+    const runtime = await createMcpRuntime({ config: parsed.config, env: {}, brokerWaitMs: 300 });
+    try {
+      const client = await connectClient(runtime);
+      const st = await call<{ ib: { connected: boolean; clientId: number }; redis: { connected: boolean }; daemon: { running: boolean | null } }>(client, 'get_connection_status');
+      expect(st).toMatchObject({ ib: { connected: false, clientId: 6 }, redis: { connected: true }, daemon: { running: false } });
+      expect(await callError(client, 'get_portfolio')).toMatch(/127\.0\.0\.1:1 is not reachable/);
+      await client.close();
+    } finally {
+      await runtime.close();
+    }
   });
 });
 
