@@ -73,11 +73,11 @@ export async function confirmPreview(ctx: McpContext, previewId: string, who: Co
       return { ...base, status: 'DECLINED' };
     }
   }
-  const decided = await ctx.previews.decide(rec, 'confirmed', who.kind === 'mcp' ? `mcp:${client.name}` : 'dashboard', ctx.clock.now());
-  if (decided.kind === 'gone') throw new ToolError(`preview ${previewId} expired while it was being confirmed; nothing was placed — run preview_order again`);
-  if (decided.kind === 'already') throw alreadyDecided(decided.record);
   const now = ctx.clock.now();
   parseRequest(rec.request, rec.signalId, now); // the daemon's parser must still accept it
+  const decided = await ctx.previews.decide(rec, 'confirmed', who.kind === 'mcp' ? `mcp:${client.name}` : 'dashboard', now);
+  if (decided.kind === 'gone') throw new ToolError(`preview ${previewId} expired while it was being confirmed; nothing was placed — run preview_order again`);
+  if (decided.kind === 'already') throw alreadyDecided(decided.record);
   const payload = {
     ...rec.request,
     id: rec.signalId,
@@ -87,7 +87,12 @@ export async function confirmPreview(ctx: McpContext, previewId: string, who: Co
     meta: { previewId, client: `${client.name} ${client.version}`, confirmedBy: who.kind },
   };
   await ctx.infra.audit.append({ type: 'mcp.confirm', signalId: rec.signalId, data: { previewId, jobId: rec.jobId, client, by: who.kind, order: describePreview(rec) } });
-  await ctx.queue.add(rec.jobId, payload);
+  try {
+    await ctx.queue.add(rec.jobId, payload);
+  } catch (e) {
+    await ctx.infra.audit.append({ type: 'mcp.confirm.failed', signalId: rec.signalId, data: { previewId, reason: (e as Error).message } }).catch(() => undefined);
+    throw new ToolError(`the order was NOT enqueued (${(e as Error).message}); the preview is used up — check Redis and run preview_order again`);
+  }
   if (waitMs <= 0) return { ...base, status: 'PENDING' };
   const outcome = await ctx.queue.outcome(rec.jobId, waitMs);
   return outcome ? { ...base, status: 'COMPLETED', outcome } : { ...base, status: 'PENDING' };

@@ -104,17 +104,28 @@ function registerMcpRoutes(app: FastifyInstance, o: McpHttpOptions, guard: Guard
       t = transport;
     }
     reply.hijack();
-    await t.handleRequest(req.raw, reply.raw, req.body);
+    await handle(t, req, reply, req.body);
   });
   const existing = async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const sid = req.headers['mcp-session-id'];
     const t = typeof sid === 'string' ? sessions.get(sid) : undefined;
     if (!t) return void (await jsonError(reply, 404, 'unknown MCP session'));
     reply.hijack();
-    await t.handleRequest(req.raw, reply.raw);
+    await handle(t, req, reply);
   };
   app.get('/mcp', { preHandler: guard }, existing);
   app.delete('/mcp', { preHandler: guard }, existing);
+}
+
+/** Hands a hijacked request to the transport; a transport failure still ends the response (500). */
+async function handle(t: StreamableHTTPServerTransport, req: FastifyRequest, reply: FastifyReply, body?: unknown): Promise<void> {
+  try {
+    await t.handleRequest(req.raw, reply.raw, body);
+  } catch (e) {
+    req.log.warn({ err: e }, 'MCP request failed');
+    if (!reply.raw.headersSent) reply.raw.writeHead(500, { 'content-type': 'application/json' });
+    reply.raw.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32603, message: 'internal error' }, id: null }));
+  }
 }
 
 function registerPreviewRoutes(app: FastifyInstance, ctx: McpContext, guard: Guard): void {
