@@ -22,6 +22,8 @@ export interface ConfirmResult {
   readonly signalId: string;
   readonly jobId: string;
   readonly outcome?: Outcome;
+  /** why there is no outcome yet, when known (no daemon consuming the queue) */
+  readonly note?: string;
 }
 
 /** Who confirms: an MCP session (elicitation when supported) or the dashboard (a human clicked Approve). */
@@ -94,6 +96,9 @@ export async function confirmPreview(ctx: McpContext, previewId: string, who: Co
     throw new ToolError(`the order was NOT enqueued (${(e as Error).message}); the preview is used up — check Redis and run preview_order again`);
   }
   if (waitMs <= 0) return { ...base, status: 'PENDING' };
+  if ((await ctx.queue.workers().catch(() => undefined)) === 0) {
+    return { ...base, status: 'PENDING', note: `no daemon is consuming queue ${ctx.config.queue.name}: the order waits there and is denied SIGNAL_EXPIRED after ${payload.expiresAt} — start ibkr-exec daemon` };
+  }
   const outcome = await ctx.queue.outcome(rec.jobId, waitMs);
   return outcome ? { ...base, status: 'COMPLETED', outcome } : { ...base, status: 'PENDING' };
 }

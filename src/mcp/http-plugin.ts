@@ -10,6 +10,15 @@
  * request is refused, and registering on a non-loopback host without one throws. A non-GET request whose
  * Origin (or Sec-Fetch-Site) says cross-site is refused (403); on a loopback bind the Host header must be
  * a loopback name (DNS rebinding).
+ *
+ * Wiring on the daemon's listener (the MCP runtime needs a client id of its own, distinct from the daemon's
+ * and from a stdio `ibkr-exec mcp`, which defaults to `ib.clientId + 1`):
+ *
+ * ```ts
+ * const mcp = await createMcpRuntime({ config, env, clientId: config.ib.clientId + 2 });
+ * await app.register(mcpHttpPlugin, { ctx: mcp.ctx, token: mcpToken(env), host: config.http.host, authorize: loginCookieOk });
+ * // on stop: await app.close(); await mcp.close();
+ * ```
  */
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';

@@ -104,10 +104,15 @@ describe('write tools are absent unless enabled, and never in read-only mode', (
     await client.close();
   });
 
-  it('allowWrites true: the write tools are listed', async () => {
+  it('allowWrites true: the write tools are listed; without a daemon a confirmed order waits in the queue and says so', async () => {
     const r = await runtimeWith({ mcp: { allowWrites: true, writeAccounts: [PERSONAL], previewTtlSeconds: 120 } });
     const client = await connectClient(r);
     expect((await client.listTools()).tools.map((t) => t.name).sort()).toEqual(ALL_TOOLS);
+    const p = await call<{ previewId: string }>(client, 'preview_order', { symbol: 'AAPL', side: 'BUY', quantity: 1, account: 'personal' });
+    const c = await call<{ status: string; jobId: string; next: string }>(client, 'place_order', { previewId: p.previewId, confirm: true });
+    expect(c.status).toBe('PENDING');
+    expect(c.next).toMatch(/no daemon is consuming/);
+    expect(await (await s.stack.queue.getJob(c.jobId))?.getState()).toBe('waiting');
     await client.close();
   });
 

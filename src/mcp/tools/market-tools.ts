@@ -1,7 +1,6 @@
 /** Market data tools: get_market_data, get_historical_data, search_contracts. */
 import { z } from 'zod';
 import { SEC_TYPES, type Instrument } from '../../domain/types.js';
-import { BrokerError } from '../../execution/broker-port.js';
 import { defineTool, brokerText, ToolError } from '../tool-def.js';
 import { DEC, ISO, MODE, brokerReady, dataTypeOf, dec, instrumentArgs, instrumentOf, iso, readStamp } from './common.js';
 
@@ -112,12 +111,10 @@ export const searchContracts = defineTool({
   handler: async (args, ctx) => {
     await brokerReady(ctx);
     const types = args.secTypes ?? (['STK', 'FUT', 'CASH'] as const);
+    // a future needs its exchange; without one, CME (where the US index futures trade) is asked
     const found = await Promise.all(types.map((secType) => {
-      const ins: Instrument = instrumentOf({ symbol: args.symbol, secType, currency: args.currency, exchange: args.exchange ?? (secType === 'FUT' ? '' : undefined) });
-      return ctx.broker.contractDetails(secType === 'FUT' && !args.exchange ? { ...ins, exchange: 'CME' } : ins).catch((e: unknown) => {
-        if (e instanceof BrokerError && e.code === 200) return undefined;
-        return undefined;
-      });
+      const ins: Instrument = instrumentOf({ symbol: args.symbol, secType, currency: args.currency, exchange: args.exchange ?? (secType === 'FUT' ? 'CME' : undefined) });
+      return ctx.broker.contractDetails(ins).catch(() => undefined); // "no security definition" (IB 200) and the like: no match
     }));
     const matches = found.filter((c) => c !== undefined).map((c) => ({
       conId: c.conId, symbol: c.symbol, secType: c.secType, exchange: c.exchange, primaryExchange: c.primaryExchange ?? null, currency: c.currency,

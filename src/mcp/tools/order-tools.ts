@@ -142,7 +142,7 @@ export const placeOrder = defineTool({
     if (Object.values(order).some((v) => v !== undefined)) throw new ToolError('a confirmation carries only previewId and confirm:true; the order is the one previewed');
     if (!confirm) throw new ToolError(`to place preview ${previewId}, call place_order with confirm:true`);
     const r = await confirmPreview(ctx, previewId, { kind: 'mcp', session }, ctx.outcomeWaitMs);
-    const next = r.status === 'COMPLETED' ? 'done; see get_order_status for fills' : r.status === 'DECLINED' ? 'the user declined; nothing was placed' : `the daemon has not answered yet; call get_order_status with signalId ${r.signalId}`;
+    const next = r.status === 'COMPLETED' ? 'done; see get_order_status for fills' : r.status === 'DECLINED' ? 'the user declined; nothing was placed' : `${r.note ?? 'the daemon has not answered yet'}; call get_order_status with signalId ${r.signalId}`;
     return { ...stamp, status: r.status, previewId, signalId: r.signalId, jobId: r.jobId, expiresAt: null, results: (r.outcome?.results ?? []).map((x) => ({ ...x, reasons: x.reasons.map((y) => ({ ...y })) })), next };
   },
   render: (o) => `${o.status}${o.signalId ? ` signal ${o.signalId}` : ''}: ${o.results.map((r) => `${r.account} ${r.decision} ${r.quantity}${r.reasons.length ? ` (${r.reasons.map(reasonText).join('; ')})` : ''}`).join(', ') || 'no results yet'}\n${o.next}`,
