@@ -79,6 +79,17 @@ describe('MCP read tools against the simulator, Redis and a running daemon', () 
     expect(fut.matches.map((m) => m.secType)).toContain('FUT');
   });
 
+  it('margin comes from a what-if order, the borrow fee from FEE_RATE data, shortable shares from tick 236', async () => {
+    const m = await call<{ results: { applicable: boolean; initMarginChange: string | null; commission: string | null }[] }>(client, 'get_margin_requirements', { symbol: 'AAPL', side: 'BUY', quantity: 5, account: 'personal' });
+    expect(m.results[0]!.applicable).toBe(true);
+    expect(m.results[0]!.initMarginChange ?? m.results[0]!.commission).not.toBeNull();
+    const f = await call<{ results: { feeRate: string | null }[] }>(client, 'get_borrow_rates', { symbol: 'AAPL', account: 'THK' });
+    expect(Number(f.results[0]!.feeRate)).toBeGreaterThanOrEqual(0);
+    expect(f.results[0]!.feeRate).not.toBeNull();
+    const sh = await call<{ results: { shortableShares: number | null }[] }>(client, 'check_shortable_shares', { symbol: 'MSFT', account: 'personal' });
+    expect(sh.results[0]!.shortableShares).toBe(40_000_000);
+  });
+
   it('connection status reports its own client id, Redis, and the running daemon', async () => {
     const c = connectionOutput.parse(await call(client, 'get_connection_status'));
     expect(c.ib.connected).toBe(true);
