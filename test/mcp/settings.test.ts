@@ -46,6 +46,9 @@ describe('without TWS', () => {
       const st = await call<{ ib: { connected: boolean; clientId: number }; redis: { connected: boolean }; daemon: { running: boolean | null } }>(client, 'get_connection_status');
       expect(st).toMatchObject({ ib: { connected: false, clientId: 6 }, redis: { connected: true }, daemon: { running: false } });
       expect(await callError(client, 'get_portfolio')).toMatch(/127\.0\.0\.1:1 is not reachable/);
+      // what lives in Redis is still readable
+      expect(await call<{ fills: unknown[] }>(client, 'get_fills', { account: 'personal' })).toMatchObject({ fills: [] });
+      expect(await call<{ global: string }>(client, 'get_trading_state')).toMatchObject({ global: 'ACTIVE' });
       await client.close();
     } finally {
       await runtime.close();

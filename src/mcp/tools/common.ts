@@ -67,7 +67,8 @@ export async function brokerReady(ctx: McpContext): Promise<void> {
  * declared and linked account (declared first, in config order).
  */
 export async function accountsFor(ctx: McpContext, session: McpSession, account: string | undefined, opts: { all?: boolean } = {}): Promise<string[]> {
-  const linked = await ctx.broker.managedAccounts();
+  // Redis-only tools (fills, audit) must work without TWS: then only declared accounts can be named
+  const linked = await ctx.broker.managedAccounts().catch((): string[] => []);
   if (account !== undefined) return [resolveAccount(account, ctx.config.accounts, linked).id];
   if (session.defaultAccount !== undefined && !opts.all) return [session.defaultAccount];
   const declared = ctx.config.accounts.map((a) => a.id);
