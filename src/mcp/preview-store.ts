@@ -28,8 +28,8 @@ export interface PreviewResult {
   readonly estimatedCost: string | null;
   readonly currency: string;
   readonly whatIf: {
-    readonly initMarginChange: string | null;
-    readonly maintMarginChange: string | null;
+    readonly initialMarginChange: string | null;
+    readonly maintenanceMarginChange: string | null;
     readonly commission: string | null;
     readonly reason: string | null;
   } | null;

@@ -112,15 +112,15 @@ function toResult(ctx: McpContext, signal: Signal, d: AccountDecision, contract:
 }
 
 async function whatIfOf(ctx: McpContext, signal: Signal, d: Extract<AccountDecision, { kind: 'APPROVED' }>): Promise<NonNullable<PreviewResult['whatIf']>> {
-  const none = (reason: string) => ({ initMarginChange: null, maintMarginChange: null, commission: null, reason });
+  const none = (reason: string) => ({ initialMarginChange: null, maintenanceMarginChange: null, commission: null, reason });
   if (ctx.readOnly) return none('read-only mode: no what-if order leaves the process');
   const entry = d.legs[0];
   if (!entry) return none('no order leg');
   try {
     const r = await ctx.broker.whatIf({ ...entry, orderRef: orderRefFor(`whatif:${signal.id}`, d.account, 'entry') });
     return {
-      initMarginChange: r.initMarginChange?.toString() ?? null,
-      maintMarginChange: r.maintMarginChange?.toString() ?? null,
+      initialMarginChange: r.initMarginChange?.toString() ?? null,
+      maintenanceMarginChange: r.maintMarginChange?.toString() ?? null,
       commission: r.commission?.toString() ?? null,
       reason: r.warningText ? `broker warning: ${r.warningText}` : null,
     };

@@ -80,9 +80,9 @@ describe('MCP read tools against the simulator, Redis and a running daemon', () 
   });
 
   it('margin comes from a what-if order, the borrow fee from FEE_RATE data, shortable shares from tick 236', async () => {
-    const m = await call<{ results: { applicable: boolean; initMarginChange: string | null; commission: string | null }[] }>(client, 'get_margin_requirements', { symbol: 'AAPL', side: 'BUY', quantity: 5, account: 'personal' });
+    const m = await call<{ results: { applicable: boolean; initialMarginChange: string | null; commission: string | null }[] }>(client, 'get_margin_requirements', { symbol: 'AAPL', side: 'BUY', quantity: 5, account: 'personal' });
     expect(m.results[0]!.applicable).toBe(true);
-    expect(m.results[0]!.initMarginChange ?? m.results[0]!.commission).not.toBeNull();
+    expect(m.results[0]!.initialMarginChange ?? m.results[0]!.commission).not.toBeNull();
     const f = await call<{ results: { feeRate: string | null }[] }>(client, 'get_borrow_rates', { symbol: 'AAPL', account: 'THK' });
     expect(Number(f.results[0]!.feeRate)).toBeGreaterThanOrEqual(0);
     expect(f.results[0]!.feeRate).not.toBeNull();

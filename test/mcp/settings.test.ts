@@ -89,8 +89,8 @@ describe('write tools are absent unless enabled, and never in read-only mode', (
     const client = await connectClient(r);
     const names = (await client.listTools()).tools.map((t) => t.name);
     for (const w of WRITE_TOOLS) expect(names).not.toContain(w);
-    const m = await call<{ results: { initMarginChange: string | null; reason: string | null }[] }>(client, 'get_margin_requirements', { symbol: 'AAPL', side: 'BUY', quantity: 1, account: 'personal' });
-    expect(m.results[0]).toMatchObject({ initMarginChange: null });
+    const m = await call<{ results: { initialMarginChange: string | null; reason: string | null }[] }>(client, 'get_margin_requirements', { symbol: 'AAPL', side: 'BUY', quantity: 1, account: 'personal' });
+    expect(m.results[0]).toMatchObject({ initialMarginChange: null });
     expect(m.results[0]!.reason).toMatch(/read-only/);
     const p = await call<{ results: { reasons: { code: string }[] }[] }>(client, 'preview_order', { symbol: 'AAPL', side: 'BUY', quantity: 1, account: 'personal' });
     expect(p.results[0]!.reasons.map((x) => x.code)).toContain('READ_ONLY');
@@ -130,8 +130,8 @@ describe('write tools are absent unless enabled, and never in read-only mode', (
     expect(fee.results).toEqual([expect.objectContaining({ account: IRA, applicable: false, feeRate: null })]);
     const biz = await call<{ results: { feeRate: string | null; reason: string | null }[] }>(client, 'get_borrow_rates', { symbol: 'AAPL', account: 'THK' });
     expect(biz.results[0]!.feeRate !== null || biz.results[0]!.reason !== null).toBe(true);
-    const m = await call<{ results: { applicable: boolean; initMarginChange: string | null }[] }>(client, 'get_margin_requirements', { symbol: 'AAPL', side: 'SELL', quantity: 500, account: 'roth' });
-    expect(m.results[0]).toMatchObject({ applicable: false, initMarginChange: null });
+    const m = await call<{ results: { applicable: boolean; initialMarginChange: string | null }[] }>(client, 'get_margin_requirements', { symbol: 'AAPL', side: 'SELL', quantity: 500, account: 'roth' });
+    expect(m.results[0]).toMatchObject({ applicable: false, initialMarginChange: null });
     const a = await call<{ results: { account: string; applicable: boolean; decision: string; shortableShares: number | null; feeRate: string | null }[] }>(client, 'short_selling_analysis', { symbol: 'AAPL', quantity: 100 });
     expect(a.results.find((r) => r.account === IRA)).toMatchObject({ applicable: false, decision: 'NOT_APPLICABLE', shortableShares: null, feeRate: null });
     expect(a.results.find((r) => r.account === BUSINESS)).toMatchObject({ applicable: true, decision: 'APPROVED' });

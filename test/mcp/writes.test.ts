@@ -42,7 +42,7 @@ describe('MCP writes: preview -> confirm through the daemon pipeline', () => {
     expect(p.results).toHaveLength(1);
     expect(p.results[0]).toMatchObject({ account: PERSONAL, decision: 'APPROVED', quantity: 10, writable: true });
     expect(p.results[0]!.estimatedCost).not.toBeNull();
-    expect(p.results[0]!.whatIf?.initMarginChange ?? p.results[0]!.whatIf?.commission).not.toBeUndefined();
+    expect(p.results[0]!.whatIf?.initialMarginChange ?? p.results[0]!.whatIf?.commission).not.toBeUndefined();
     expect(p.confirmable).toBe(true);
     expect((await simOrders(s.stack)).length).toBe(before);
     expect(await redis.exists(previewKeys(s.stack.config.redis.prefix).record(p.previewId))).toBe(1);

@@ -44,7 +44,7 @@ const previewRow = z.object({
   account: z.string(), accountType: z.string(), decision: z.enum(['APPROVED', 'DENIED']), quantity: z.number(),
   reasons: z.array(z.object({ code: z.string(), message: z.string() })), notes: z.array(z.string()),
   referencePrice: z.string().nullable(), estimatedCost: z.string().nullable(), currency: z.string(),
-  whatIf: z.object({ initMarginChange: z.string().nullable(), maintMarginChange: z.string().nullable(), commission: z.string().nullable(), reason: z.string().nullable() }).nullable(),
+  whatIf: z.object({ initialMarginChange: z.string().nullable(), maintenanceMarginChange: z.string().nullable(), commission: z.string().nullable(), reason: z.string().nullable() }).nullable(),
   writable: z.boolean(),
 });
 

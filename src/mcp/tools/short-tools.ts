@@ -90,19 +90,19 @@ export const getBorrowRates = defineTool({
 
 const marginRow = z.object({
   account: z.string(), accountType: z.string(), applicable: z.boolean(),
-  initMarginChange: DEC, maintMarginChange: DEC, commission: DEC, reason: z.string().nullable(),
+  initialMarginChange: DEC, maintenanceMarginChange: DEC, commission: DEC, reason: z.string().nullable(),
 });
 const marginOut = z.object({ mode: MODE, asOf: ISO, symbol: z.string(), side: z.enum(['BUY', 'SELL']), quantity: z.number(), results: z.array(marginRow) });
 
 async function whatIf(ctx: McpContext, account: string, ins: Instrument, side: Side, quantity: number): Promise<z.input<typeof marginRow>> {
   const base = { account, accountType: typeOf(ctx, account), applicable: true };
-  const none = (reason: string) => ({ ...base, initMarginChange: null, maintMarginChange: null, commission: null, reason });
+  const none = (reason: string) => ({ ...base, initialMarginChange: null, maintenanceMarginChange: null, commission: null, reason });
   if (ctx.readOnly) return none('read-only mode: no what-if order leaves the process');
   const id = `whatif:mcp:${ctx.clock.now()}`;
   const leg: OrderLeg = { leg: 'entry', orderRef: orderRefFor(id, account, 'entry'), signalId: id, account, instrument: ins, side, quantity, type: 'MKT', tif: 'DAY', outsideRth: false };
   try {
     const r = await ctx.broker.whatIf(leg);
-    return { ...base, initMarginChange: dec(r.initMarginChange), maintMarginChange: dec(r.maintMarginChange), commission: dec(r.commission), reason: r.warningText ? `broker warning: ${JSON.stringify(r.warningText)}` : null };
+    return { ...base, initialMarginChange: dec(r.initMarginChange), maintenanceMarginChange: dec(r.maintMarginChange), commission: dec(r.commission), reason: r.warningText ? `broker warning: ${JSON.stringify(r.warningText)}` : null };
   } catch (e) {
     return none(`the what-if order failed: ${(e as Error).message}`);
   }
@@ -124,12 +124,12 @@ export const getMarginRequirements = defineTool({
     for (const a of accts) {
       const held = positions.find((p) => p.account === a.id && p.symbol === ins.symbol && p.secType === ins.secType)?.quantity ?? 0;
       if (a.ira && args.side === 'SELL' && args.quantity > held) {
-        results.push({ account: a.id, accountType: a.type, applicable: false, initMarginChange: null, maintMarginChange: null, commission: null, reason: `${IRA_RULE} (holds ${held})` });
+        results.push({ account: a.id, accountType: a.type, applicable: false, initialMarginChange: null, maintenanceMarginChange: null, commission: null, reason: `${IRA_RULE} (holds ${held})` });
       } else results.push(await whatIf(ctx, a.id, ins, args.side, args.quantity));
     }
     return { ...readStamp(ctx), symbol: ins.symbol, side: args.side, quantity: args.quantity, results };
   },
-  render: (o) => o.results.map((r) => `${r.account}: ${r.applicable ? `initial margin ${r.initMarginChange ?? '?'}, maintenance ${r.maintMarginChange ?? '?'}, commission ${r.commission ?? '?'}${r.reason ? ` (${r.reason})` : ''}` : `not applicable — ${r.reason}`}`).join('\n'),
+  render: (o) => o.results.map((r) => `${r.account}: ${r.applicable ? `initial margin ${r.initialMarginChange ?? '?'}, maintenance ${r.maintenanceMarginChange ?? '?'}, commission ${r.commission ?? '?'}${r.reason ? ` (${r.reason})` : ''}` : `not applicable — ${r.reason}`}`).join('\n'),
 });
 
 const analysisOut = z.object({
@@ -170,7 +170,7 @@ export const shortSellingAnalysis = defineTool({
         const d = decisions.find((x) => x.account === a.id);
         return {
           account: a.id, accountType: a.type, applicable: true, shortableShares: shares ?? null, feeRate: dec(fee.feeRate),
-          initialMarginChange: d?.whatIf?.initMarginChange ?? null, estimatedDailyBorrowCost: dec(daily),
+          initialMarginChange: d?.whatIf?.initialMarginChange ?? null, estimatedDailyBorrowCost: dec(daily),
           decision: d?.decision ?? ('DENIED' as const), reasons: d ? [...d.reasons] : [], notes: [...(d?.notes ?? []), ...(fee.reason ? [fee.reason] : [])],
         };
       }),
