@@ -89,6 +89,8 @@ describe('MCP writes: preview -> confirm through the daemon pipeline', () => {
     const p = previewOutput.parse(await call(c, 'preview_order', { symbol: 'AAPL', side: 'SELL', quantity: 500, account: 'roth' }));
     expect(p.results[0]).toMatchObject({ account: IRA, decision: 'DENIED' });
     expect(p.results[0]!.reasons.map((r) => r.code)).toContain('IRA_SHORT_SALE');
+    expect(p.next).toMatch(/would be DENIED/);
+    expect(p.next).not.toMatch(/place_order/); // nothing that invites the short
     const r = placeOutput.parse(await call(c, 'place_order', { previewId: p.previewId, confirm: true }));
     expect(r.status).toBe('COMPLETED');
     expect(r.results[0]).toMatchObject({ account: IRA, decision: 'DENIED' });

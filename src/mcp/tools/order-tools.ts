@@ -87,9 +87,11 @@ export async function makePreview(ctx: McpContext, session: McpSession, a: Order
   await ctx.previews.create(rec, now);
   await ctx.infra.audit.append({ type: 'mcp.preview', signalId: previewId, data: { previewId, client: session.client(), order: describePreview(rec), results: results.map((r) => ({ account: r.account, decision: r.decision, quantity: r.quantity, reasons: r.reasons })) } });
   const confirmable = results.every((r) => r.writable) && ctx.config.mcp.allowWrites && !ctx.readOnly;
-  const denied = results.every((r) => r.decision === 'DENIED') ? ' — every account would be DENIED now (see reasons), and the daemon would deny it the same way' : '';
-  const next = confirmable
-    ? `nothing was sent${denied}; to place it, call place_order with {"previewId":"${previewId}","confirm":true} before ${expiresAt} (the daemon checks its rules again)`
+  const allDenied = results.every((r) => r.decision === 'DENIED');
+  const next = allDenied
+    ? 'nothing was sent; every account would be DENIED now (see reasons), and the daemon would deny it the same way if it were confirmed'
+    : confirmable
+    ? `nothing was sent; to place it, call place_order with {"previewId":"${previewId}","confirm":true} before ${expiresAt} (the daemon checks its rules again)`
     : `nothing was sent; MCP cannot place this order (${ctx.readOnly ? 'read-only mode' : !ctx.config.mcp.allowWrites ? 'mcp.allowWrites is false' : `only accounts in mcp.writeAccounts: ${ctx.config.mcp.writeAccounts.join(', ') || 'none'}`})`;
   return { mode: ctx.config.mode, asOf: iso(now), previewId, expiresAt, confirmable, next, results: results.map((r) => ({ ...r, reasons: [...r.reasons], notes: [...r.notes] })) };
 }
