@@ -103,6 +103,7 @@ function enqueuePort(queue: Queue, events: QueueEvents): EnqueuePort {
 /** Builds the runtime; the TWS session connects in the background. */
 export async function createMcpRuntime(o: McpRuntimeOptions): Promise<McpRuntime> {
   const { config } = o;
+  if (o.clientId === config.ib.clientId) throw new Error(`client id ${o.clientId} is the daemon's (ib.clientId); the MCP server needs one of its own`);
   const clock = o.clock ?? systemClock;
   const password = redisPassword(o.env);
   const liveAccounts = liveAccountsFromEnv(o.env);
