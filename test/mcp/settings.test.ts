@@ -37,6 +37,12 @@ describe('account names', () => {
 });
 
 describe('without TWS', () => {
+  it("never takes the daemon's client id", async () => {
+    const parsed = parseConfig(DEFAULT_CONFIG_INPUT, {});
+    if (!parsed.ok) throw new Error(parsed.errors.join('; '));
+    await expect(createMcpRuntime({ config: parsed.config, env: {}, clientId: parsed.config.ib.clientId })).rejects.toThrow(/one of its own/);
+  });
+
   it('starts, reports the session as down, and answers reads with a sentence naming host and port', async () => {
     const parsed = parseConfig({ ...DEFAULT_CONFIG_INPUT, ib: { host: '127.0.0.1', port: 1, clientId: 5 }, redis: { url: REDIS_URL, prefix: 'ibkr-mcp-nots' } }, {});
     if (!parsed.ok) throw new Error(parsed.errors.join('; '));

@@ -62,6 +62,14 @@ describe('MCP writes: preview -> confirm through the daemon pipeline', () => {
     expect(await s.stack.queue.getJob(r.jobId!)).toBeDefined();
   });
 
+  it('two confirms racing from two sessions place one order', async () => {
+    const other = await variant({});
+    const p = previewOutput.parse(await call(client, 'preview_order', { symbol: 'MSFT', side: 'BUY', quantity: 7, account: PERSONAL }));
+    const answers = await Promise.all([client, other].map((c) => c.callTool({ name: 'place_order', arguments: { previewId: p.previewId, confirm: true } })));
+    expect(answers.filter((a) => a.isError)).toHaveLength(1);
+    expect((await simOrders(s.stack)).filter((o) => o.symbol === 'MSFT' && o.totalQuantity === 7)).toHaveLength(1);
+  });
+
   it('refuses an unknown, malformed, expired or tampered preview id', async () => {
     expect(await callError(client, 'place_order', { previewId: 'mcp-00000000000000000000000000000000', confirm: true })).toMatch(/unknown or expired/);
     expect(await callError(client, 'place_order', { previewId: 'sig-123', confirm: true })).toMatch(/not a preview id/);
