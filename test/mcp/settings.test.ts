@@ -1,5 +1,9 @@
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG_INPUT, parseConfig } from '../../src/config.js';
+import { mcpToken } from '../../src/infra/secrets.js';
 import { resolveAccount } from '../../src/mcp/accounts.js';
 import { createMcpRuntime, type McpRuntime } from '../../src/mcp/runtime.js';
 import { toolsFor } from '../../src/mcp/registry.js';
@@ -154,5 +158,23 @@ describe('write tools are absent unless enabled, and never in read-only mode', (
     expect(b.results.map((r) => r.account)).toEqual([IRA, PERSONAL, BUSINESS]);
     await one.close();
     await two.close();
+  });
+});
+
+describe('the MCP token secret', () => {
+  it('comes from IBKR_EXEC_MCP_TOKEN or a 0600 IBKR_EXEC_MCP_TOKEN_FILE, never a readable file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ibkr-exec-token-'));
+    try {
+      const file = join(dir, 'token');
+      writeFileSync(file, 'from-file\n', { mode: 0o600 });
+      expect(mcpToken({ IBKR_EXEC_MCP_TOKEN_FILE: file })).toBe('from-file');
+      expect(mcpToken({ IBKR_EXEC_MCP_TOKEN: 'direct' })).toBe('direct');
+      expect(mcpToken({})).toBeUndefined();
+      expect(() => mcpToken({ IBKR_EXEC_MCP_TOKEN: 'a', IBKR_EXEC_MCP_TOKEN_FILE: file })).toThrow(/both set/);
+      chmodSync(file, 0o644);
+      expect(() => mcpToken({ IBKR_EXEC_MCP_TOKEN_FILE: file })).toThrow(/chmod 600/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
