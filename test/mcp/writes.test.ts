@@ -2,6 +2,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { IbBroker } from '../../src/ib/ib-broker.js';
 import { createMcpRuntime, type McpRuntime } from '../../src/mcp/runtime.js';
 import { previewKeys } from '../../src/mcp/preview-store.js';
 import { placeOutput, previewOutput } from '../../src/mcp/tools/order-tools.js';
@@ -161,5 +162,29 @@ describe('MCP writes: preview -> confirm through the daemon pipeline', () => {
     const ts = await call<{ records: { data: { by?: string; current?: string } }[] }>(client, 'get_audit_trail', { type: 'trading-state', limit: 5 });
     expect(ts.records.at(-1)?.data).toMatchObject({ by: 'mcp', current: 'HALTED' });
     expect((await call<{ ok: boolean }>(client, 'verify_audit_chain')).ok).toBe(true);
+  });
+});
+
+describe('MCP after a gateway restart', () => {
+  let s: McpStack;
+  let client: Client;
+  beforeAll(async () => {
+    s = await startMcpStack({ daemon: { ibBackoff: { initialMs: 100, maxMs: 500 } } });
+    client = await connectClient(s.runtime);
+  });
+  afterAll(async () => {
+    await client?.close();
+    await s?.stop();
+  });
+
+  it('the query session reconnects by itself and reads work again', async () => {
+    expect((await call<{ accounts: unknown[] }>(client, 'get_portfolio')).accounts).toHaveLength(3);
+    const seen: string[] = [];
+    const sub = (s.runtime.ctx.broker as unknown as { ib: IbBroker }).ib.connection$.subscribe((st) => seen.push(st.state));
+    await s.stack.admin('/fault', { action: 'disconnect' });
+    await waitFor(async () => (seen.includes('DISCONNECTED') ? true : undefined), 'the session to notice the drop');
+    sub.unsubscribe();
+    const p = await call<{ accounts: { positions: unknown[] }[] }>(client, 'get_portfolio');
+    expect(p.accounts[0]!.positions.length).toBeGreaterThan(0);
   });
 });
