@@ -14,8 +14,10 @@ import { parseRequest } from './preview.js';
 import { PREVIEW_ID_RE, requestHashOf, type PreviewRecord } from './preview-store.js';
 import { ToolError } from './tool-def.js';
 
+/** COMPLETED: the pipeline answered; PENDING: enqueued, no answer yet; DECLINED: the user said no. */
 export type ConfirmStatus = 'COMPLETED' | 'PENDING' | 'DECLINED';
 
+/** What a confirmation did. */
 export interface ConfirmResult {
   readonly status: ConfirmStatus;
   readonly previewId: string;

@@ -29,6 +29,7 @@ import type { McpContext } from './context.js';
 import { createMcpServer, SERVER_VERSION } from './server.js';
 import { ToolError } from './tool-def.js';
 
+/** Options of `mcpHttpPlugin`. */
 export interface McpHttpOptions {
   readonly ctx: McpContext;
   /** the bearer token (secret `mcp-token`, see `mcpToken(env)`); undefined refuses every request */

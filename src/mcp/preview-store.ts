@@ -37,8 +37,10 @@ export interface PreviewResult {
   readonly writable: boolean;
 }
 
+/** A preview is pending until one confirmation or rejection wins. */
 export type PreviewStatus = 'pending' | 'confirmed' | 'rejected';
 
+/** The stored preview (JSON at `<prefix>:preview:<id>`). */
 export interface PreviewRecord {
   readonly previewId: string;
   /** ISO-8601 */
@@ -70,6 +72,7 @@ export function previewKeys(prefix: string): { record(id: string): string; used(
 /** A fresh preview id: `mcp-` + 32 hex digits (a valid signal id and BullMQ job id: no ":"). */
 export const newPreviewId = (): string => `mcp-${randomBytes(16).toString('hex')}`;
 
+/** The shape of a preview id; anything else is refused before Redis is asked. */
 export const PREVIEW_ID_RE = /^mcp-[0-9a-f]{32}$/;
 
 /** SHA-256 of the canonical request (hex). */
@@ -83,6 +86,7 @@ redis.call('SET', KEYS[1], ARGV[1], 'KEEPTTL')
 return 1
 `);
 
+/** Who won a decision: this caller, an earlier one, or nobody (expired). */
 export type DecideResult = { readonly kind: 'won'; readonly record: PreviewRecord } | { readonly kind: 'already'; readonly record: PreviewRecord } | { readonly kind: 'gone' };
 
 /** Reads and writes preview records; see the module comment. */

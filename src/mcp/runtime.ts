@@ -17,6 +17,7 @@ import { SIGNAL_JOB_OPTIONS } from '../ingest/enqueue.js';
 import type { EnqueuePort, McpBroker, McpContext } from './context.js';
 import { PreviewStore } from './preview-store.js';
 
+/** What the runtime is built from. */
 export interface McpRuntimeOptions {
   readonly config: Config;
   readonly env: Env;
@@ -27,6 +28,7 @@ export interface McpRuntimeOptions {
   readonly brokerWaitMs?: number;
 }
 
+/** The built context and how to close it. */
 export interface McpRuntime {
   readonly ctx: McpContext;
   /** closes the TWS session, the queue and Redis; idempotent */

@@ -18,6 +18,7 @@ const positionOut = z.object({
   unrealizedPnl: DEC,
 });
 
+/** The structured result of `get_portfolio` (its output schema). */
 export const portfolioOutput = z.object({
   mode: MODE,
   asOf: ISO,
@@ -35,6 +36,7 @@ async function quotesFor(ctx: McpContext, positions: readonly PositionSnapshot[]
   return new Map(stocks.map((k, i) => [k, quotes[i]]));
 }
 
+/** The `get_portfolio` tool (see docs/mcp.md). */
 export const getPortfolio = defineTool({
   name: 'get_portfolio',
   title: 'Portfolio',
@@ -70,6 +72,7 @@ export const getPortfolio = defineTool({
     o.accounts.map((a) => `${a.account} (${a.accountType}): ${a.positions.length === 0 ? 'no positions' : a.positions.map((p) => `${p.quantity} ${p.symbol}${p.marketValue ? ` = ${p.marketValue} ${p.currency}` : ''}`).join(', ')}`).join('\n') + `\n(${o.mode}, as of ${o.asOf})`,
 });
 
+/** The structured result of `get_account_summary` (its output schema). */
 export const accountSummaryOutput = z.object({
   mode: MODE,
   asOf: ISO,
@@ -80,6 +83,7 @@ export const accountSummaryOutput = z.object({
   })),
 });
 
+/** The `get_account_summary` tool (see docs/mcp.md). */
 export const getAccountSummary = defineTool({
   name: 'get_account_summary',
   title: 'Account summary',
@@ -108,6 +112,7 @@ export const getAccountSummary = defineTool({
   render: (o) => o.accounts.map((a) => `${a.account} (${a.accountType}): net liquidation ${a.netLiquidation ?? '?'} ${a.currency ?? ''}, settled cash ${a.settledCash ?? '?'}, buying power ${a.buyingPower ?? '?'}`).join('\n'),
 });
 
+/** The structured result of `list_accounts` (its output schema). */
 export const listAccountsOutput = z.object({
   mode: MODE,
   asOf: ISO,
@@ -119,6 +124,7 @@ export const listAccountsOutput = z.object({
 const tradable = (ctx: McpContext, id: string): boolean =>
   !ctx.readOnly && (ctx.config.mode === 'paper' ? id.startsWith('DU') : ctx.liveAccounts.includes(id));
 
+/** The `list_accounts` tool (see docs/mcp.md). */
 export const listAccounts = defineTool({
   name: 'list_accounts',
   title: 'Accounts',
@@ -140,6 +146,7 @@ export const listAccounts = defineTool({
   render: (o) => o.accounts.map((a) => `${a.account} ${a.accountType}${a.label ? ` "${a.label}"` : ''}${a.tradable ? '' : ' (not traded)'}${a.writable ? ' (MCP may place orders)' : ''}`).join('\n'),
 });
 
+/** The `switch_account` tool (see docs/mcp.md). */
 export const switchAccount = defineTool({
   name: 'switch_account',
   title: 'Switch default account',
@@ -157,6 +164,7 @@ export const switchAccount = defineTool({
   render: (o) => `default account of this session: ${o.account} (${o.accountType})`,
 });
 
+/** The structured result of `get_connection_status` (its output schema). */
 export const connectionOutput = z.object({
   mode: MODE,
   readOnly: z.boolean(),
@@ -167,6 +175,7 @@ export const connectionOutput = z.object({
   mcp: z.object({ writesEnabled: z.boolean(), writeAccounts: z.array(z.string()) }),
 });
 
+/** The `get_connection_status` tool (see docs/mcp.md). */
 export const getConnectionStatus = defineTool({
   name: 'get_connection_status',
   title: 'Connection status',

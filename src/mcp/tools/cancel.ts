@@ -14,6 +14,7 @@ import { ISO, MODE, iso } from './common.js';
 const WORKING = new Set(['INTENT', 'SUBMITTED', 'ACCEPTED', 'PARTIALLY_FILLED', 'UNRESOLVED']);
 const DONE = new Set(['CANCELLED', 'FILLED', 'REJECTED', 'PENDING_CANCEL']);
 
+/** The structured result of `cancel_order` (its output schema). */
 export const cancelOutput = z.object({
   mode: MODE, asOf: ISO, requestId: z.string().nullable(),
   orders: z.array(z.object({ orderRef: z.string(), account: z.string(), signalId: z.string(), state: z.string() })),

@@ -4,6 +4,7 @@ import { SEC_TYPES, type Instrument } from '../../domain/types.js';
 import { defineTool, brokerText, ToolError } from '../tool-def.js';
 import { DEC, ISO, MODE, brokerReady, dataTypeOf, dec, instrumentArgs, instrumentOf, iso, readStamp } from './common.js';
 
+/** The structured result of `get_market_data` (its output schema). */
 export const marketDataOutput = z.object({
   mode: MODE,
   symbol: z.string(),
@@ -18,6 +19,7 @@ export const marketDataOutput = z.object({
   asOf: ISO,
 });
 
+/** The `get_market_data` tool (see docs/mcp.md). */
 export const getMarketData = defineTool({
   name: 'get_market_data',
   title: 'Quote',
@@ -44,6 +46,7 @@ export const getMarketData = defineTool({
 const DURATION = z.string().regex(/^\d+ [SDWMY]$/, { error: 'expected an IB duration such as "1 M", "5 D", "1 Y"' });
 const BAR_SIZES = ['1 secs', '5 secs', '10 secs', '15 secs', '30 secs', '1 min', '2 mins', '3 mins', '5 mins', '10 mins', '15 mins', '20 mins', '30 mins', '1 hour', '2 hours', '3 hours', '4 hours', '8 hours', '1 day', '1 week', '1 month'] as const;
 
+/** The structured result of `get_historical_data` (its output schema). */
 export const historyOutput = z.object({
   mode: MODE,
   asOf: ISO,
@@ -55,6 +58,7 @@ export const historyOutput = z.object({
   truncated: z.boolean(),
 });
 
+/** The `get_historical_data` tool (see docs/mcp.md). */
 export const getHistoricalData = defineTool({
   name: 'get_historical_data',
   title: 'Historical bars',
@@ -86,6 +90,7 @@ export const getHistoricalData = defineTool({
   render: (o) => `${o.bars.length} ${o.barSize} bars of ${o.symbol}${o.bars.length ? `, last close ${o.bars.at(-1)!.close} at ${o.bars.at(-1)!.time}` : ''}${o.truncated ? ' (truncated)' : ''}`,
 });
 
+/** The structured result of `search_contracts` (its output schema). */
 export const searchOutput = z.object({
   mode: MODE,
   asOf: ISO,
@@ -96,6 +101,7 @@ export const searchOutput = z.object({
   })),
 });
 
+/** The `search_contracts` tool (see docs/mcp.md). */
 export const searchContracts = defineTool({
   name: 'search_contracts',
   title: 'Find contracts',

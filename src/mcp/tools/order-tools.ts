@@ -48,6 +48,7 @@ const previewRow = z.object({
   writable: z.boolean(),
 });
 
+/** The structured result of `preview_order` (its output schema). */
 export const previewOutput = z.object({
   mode: MODE, asOf: ISO, previewId: z.string(), expiresAt: ISO, confirmable: z.boolean(), next: z.string(),
   results: z.array(previewRow),
@@ -99,6 +100,7 @@ export async function makePreview(ctx: McpContext, session: McpSession, a: Order
 const renderPreview = (o: z.output<typeof previewOutput>): string =>
   `${o.results.map((r) => `${r.account} (${r.accountType}): ${r.decision} ${r.quantity}${r.estimatedCost ? `, est. ${r.estimatedCost} ${r.currency}` : ''}${r.reasons.length ? ` — ${r.reasons.map((x) => `${x.code}: ${x.message}`).join('; ')}` : ''}`).join('\n')}\npreview ${o.previewId}: ${o.next}`;
 
+/** The `preview_order` tool (see docs/mcp.md). */
 export const previewOrder = defineTool({
   name: 'preview_order',
   title: 'Preview order',
@@ -112,6 +114,7 @@ export const previewOrder = defineTool({
 
 const outcomeRow = z.looseObject({ account: z.string(), decision: z.string(), quantity: z.number(), reasons: z.array(z.looseObject({ code: z.string(), message: z.string() })) });
 
+/** The structured result of `place_order` (its output schema). */
 export const placeOutput = z.object({
   mode: MODE, asOf: ISO,
   status: z.enum(['PREVIEWED', 'COMPLETED', 'PENDING', 'DECLINED']),
@@ -124,6 +127,7 @@ const reasonText = (x: { code: string; message: string }): string => `${x.code}:
 
 const { side: _side, symbol: _symbol, ...optionalOrder } = orderFields;
 
+/** The `place_order` tool (see docs/mcp.md). */
 export const placeOrder = defineTool({
   name: 'place_order',
   title: 'Place order (confirm a preview)',
@@ -150,6 +154,7 @@ export const placeOrder = defineTool({
   render: (o) => `${o.status}${o.signalId ? ` signal ${o.signalId}` : ''}: ${o.results.map((r) => `${r.account} ${r.decision} ${r.quantity}${r.reasons.length ? ` (${r.reasons.map(reasonText).join('; ')})` : ''}`).join(', ') || 'no results yet'}\n${o.next}`,
 });
 
+/** The `cancel_order` tool (see docs/mcp.md). */
 export const cancelOrder = defineTool({
   name: 'cancel_order',
   title: 'Cancel order',
@@ -163,6 +168,7 @@ export const cancelOrder = defineTool({
   render: (o) => o.orders.map((x) => `${x.orderRef} (${x.account}): ${x.state}`).join('\n') + `\n${o.note}`,
 });
 
+/** The `halt_trading` tool (see docs/mcp.md). */
 export const haltTrading = defineTool({
   name: 'halt_trading',
   title: 'Halt trading (kill switch)',

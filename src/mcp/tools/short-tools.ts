@@ -40,6 +40,7 @@ const shortableOut = z.object({
   results: z.array(z.object({ account: z.string(), accountType: z.string(), applicable: z.boolean(), shortableShares: z.number().nullable(), reason: z.string().nullable() })),
 });
 
+/** The `check_shortable_shares` tool (see docs/mcp.md). */
 export const checkShortableShares = defineTool({
   name: 'check_shortable_shares',
   title: 'Shortable shares',
@@ -67,6 +68,7 @@ const borrowOut = z.object({
   results: z.array(z.object({ account: z.string(), accountType: z.string(), applicable: z.boolean(), feeRate: DEC.describe('percent per year'), reason: z.string().nullable() })),
 });
 
+/** The `get_borrow_rates` tool (see docs/mcp.md). */
 export const getBorrowRates = defineTool({
   name: 'get_borrow_rates',
   title: 'Borrow fee',
@@ -108,6 +110,7 @@ async function whatIf(ctx: McpContext, account: string, ins: Instrument, side: S
   }
 }
 
+/** The `get_margin_requirements` tool (see docs/mcp.md). */
 export const getMarginRequirements = defineTool({
   name: 'get_margin_requirements',
   title: 'Margin impact',
@@ -141,6 +144,7 @@ const analysisOut = z.object({
   })),
 });
 
+/** The `short_selling_analysis` tool (see docs/mcp.md). */
 export const shortSellingAnalysis = defineTool({
   name: 'short_selling_analysis',
   title: 'Short sale analysis',

@@ -18,6 +18,7 @@ const orderRow = z.object({
   orderRef: z.string().nullable(), signalId: z.string().nullable(), ours: z.boolean(),
 });
 
+/** The `get_open_orders` tool (see docs/mcp.md). */
 export const getOpenOrders = defineTool({
   name: 'get_open_orders',
   title: 'Working orders',
@@ -43,6 +44,7 @@ export const getOpenOrders = defineTool({
   render: (o) => (o.orders.length === 0 ? 'no working orders' : o.orders.map((x) => `#${x.orderId} ${x.account} ${x.side} ${x.quantity} ${x.symbol} ${x.orderType} ${x.status}${x.ours ? ` (signal ${x.signalId ?? '?'})` : ' (not ours)'}`).join('\n')),
 });
 
+/** The `get_fills` tool (see docs/mcp.md). */
 export const getFills = defineTool({
   name: 'get_fills',
   title: 'Fills',
@@ -70,6 +72,7 @@ export const getFills = defineTool({
   render: (o) => (o.fills.length === 0 ? 'no fills' : o.fills.map((f) => `${f.time} ${f.account} ${f.side} ${f.shares} ${f.symbol} @ ${f.price}`).join('\n')),
 });
 
+/** The `get_order_status` tool (see docs/mcp.md). */
 export const getOrderStatus = defineTool({
   name: 'get_order_status',
   title: 'Order status',
@@ -100,6 +103,7 @@ export const getOrderStatus = defineTool({
   render: (o) => `signal ${o.signalId ?? '?'}: job ${o.jobState ?? 'unknown'}; ${o.outcome ? o.outcome.results.map((r) => `${String(r.account)} ${String(r.decision)}`).join(', ') : 'no outcome yet'}; ${o.orders.map((x) => `${x.orderRef} ${x.state} ${x.filled}/${x.quantity}${x.note ? ` ${brokerText(x.note)}` : ''}`).join('; ')}`,
 });
 
+/** The `get_trading_state` tool (see docs/mcp.md). */
 export const getTradingState = defineTool({
   name: 'get_trading_state',
   title: 'Trading state',
@@ -116,6 +120,7 @@ export const getTradingState = defineTool({
   render: (o) => `global ${o.global}; ${o.accounts.map((a) => `${a.account} ${a.effective}`).join(', ')}`,
 });
 
+/** The `get_audit_trail` tool (see docs/mcp.md). */
 export const getAuditTrail = defineTool({
   name: 'get_audit_trail',
   title: 'Audit trail',
@@ -134,6 +139,7 @@ export const getAuditTrail = defineTool({
   render: (o) => o.records.map((r) => `#${r.seq} ${r.ts} ${r.type}${r.account ? ` ${r.account}` : ''}${r.signalId ? ` ${r.signalId}` : ''}`).join('\n') || 'no audit records',
 });
 
+/** The `verify_audit_chain` tool (see docs/mcp.md). */
 export const verifyAuditChain = defineTool({
   name: 'verify_audit_chain',
   title: 'Verify audit chain',
