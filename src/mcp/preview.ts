@@ -8,7 +8,7 @@
 import { Decimal, type AccountSnapshot, type ContractInfo, type Signal } from '../domain/types.js';
 import { orderRefFor } from '../domain/order-ref.js';
 import { evaluateSignalForAccount, targetAccounts, type AccountDecision, type TargetAccount } from '../execution/evaluate.js';
-import type { BrokerAccountSummary } from '../execution/broker-port.js';
+import { BrokerError, type BrokerAccountSummary } from '../execution/broker-port.js';
 import { formatFieldErrors, parseSignal } from '../ingest/parse-signal.js';
 import type { McpContext } from './context.js';
 import type { PreviewResult } from './preview-store.js';
@@ -54,7 +54,11 @@ export async function evaluatePreview(ctx: McpContext, signal: Signal): Promise<
     ctx.broker.managedAccounts(),
     loadSnapshots(ctx),
     ctx.broker.quote(signal.instrument).catch(() => undefined),
-    ctx.broker.contractDetails(signal.instrument).catch(() => undefined),
+    // as the daemon: an unknown contract (IB 200) is a reason in the decision; any other failure is no answer
+    ctx.broker.contractDetails(signal.instrument).catch((e: unknown) => {
+      if (e instanceof BrokerError && e.code === 200) return undefined;
+      throw new ToolError(`contract details for ${signal.instrument.symbol} are not available (${(e as Error).message}); nothing was previewed — try again`);
+    }),
   ]);
   const targets = targetAccounts(signal, ctx.config.accounts, linked);
   const out: PreviewResult[] = [];

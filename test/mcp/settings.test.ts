@@ -111,6 +111,9 @@ describe('write tools are absent unless enabled, and never in read-only mode', (
     const client = await connectClient(s.runtime);
     const p = await call<{ results: { quantity: number }[] }>(client, 'preview_order', { symbol: 'AAPL', side: 'BUY', quantity: '3', account: 'personal' });
     expect(p.results[0]!.quantity).toBe(3);
+    const unknown = await call<{ results: { decision: string; reasons: { code: string }[] }[] }>(client, 'preview_order', { symbol: 'ZZZZ', side: 'BUY', quantity: 1, account: 'personal' });
+    expect(unknown.results[0]!.decision).toBe('DENIED');
+    expect(unknown.results[0]!.reasons.length).toBeGreaterThan(0);
     const all = await call<{ results: { account: string }[] }>(client, 'preview_order', { symbol: 'AAPL', side: 'BUY', quantity: 1, accounts: 'ALL' });
     expect(all.results.map((r) => r.account)).toEqual([IRA, PERSONAL, BUSINESS]);
     expect(await callError(client, 'preview_order', { symbol: 'AAPL', side: 'BUY', quantity: 'ten', account: 'personal' })).toMatch(/quantity/);
