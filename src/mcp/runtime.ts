@@ -76,16 +76,29 @@ function querySession(broker: IbBroker, clientId: number): McpBroker & { readonl
   };
 }
 
+/**
+ * Rejects after `ms` with a message the tools map to "Redis is not reachable": BullMQ waits for its
+ * connection without a bound when Redis is down.
+ */
+function bounded<T>(p: Promise<T>, what: string, ms = 5_000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Connection is closed: ${what} got no answer from Redis within ${ms} ms`)), ms);
+    timer.unref();
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
 /** The daemon's queue as an EnqueuePort. */
 function enqueuePort(queue: Queue, events: QueueEvents): EnqueuePort {
   return {
     add: async (jobId, payload) => {
-      if (await queue.getJob(jobId)) return false;
-      await queue.add('signal', payload, { ...SIGNAL_JOB_OPTIONS, jobId });
+      if (await bounded(queue.getJob(jobId), 'looking up the job')) return false;
+      await bounded(queue.add('signal', payload, { ...SIGNAL_JOB_OPTIONS, jobId }), 'adding the job');
       return true;
     },
     outcome: async (jobId, timeoutMs) => {
-      const job = await queue.getJob(jobId);
+      const job = await bounded(queue.getJob(jobId), 'looking up the job');
       if (!job) return undefined;
       try {
         return (await job.waitUntilFinished(events, timeoutMs)) as Outcome;
@@ -95,10 +108,10 @@ function enqueuePort(queue: Queue, events: QueueEvents): EnqueuePort {
       }
     },
     jobState: async (jobId) => {
-      const job = await queue.getJob(jobId);
-      return job ? await job.getState() : undefined;
+      const job = await bounded(queue.getJob(jobId), 'looking up the job');
+      return job ? await bounded(job.getState(), 'reading the job state') : undefined;
     },
-    workers: () => queue.getWorkersCount(),
+    workers: () => bounded(queue.getWorkersCount(), 'counting the workers'),
   };
 }
 
@@ -145,9 +158,11 @@ export async function createMcpRuntime(o: McpRuntimeOptions): Promise<McpRuntime
     close: () =>
       (closing ??= (async () => {
         await ib.disconnect().catch(() => undefined);
-        await events.close().catch(() => undefined);
-        await queue.close().catch(() => undefined);
-        await infra.close();
+        // BullMQ's close waits for a connection that may never come (Redis down): bounded, then dropped
+        const drop = (p: Promise<unknown>): void => void p.catch(() => undefined);
+        await bounded(events.close(), 'closing queue events', 3_000).catch(() => drop(events.disconnect()));
+        await bounded(queue.close(), 'closing the queue', 3_000).catch(() => drop(queue.disconnect()));
+        await bounded(infra.close(), 'closing Redis', 3_000).catch(() => infra.redis.disconnect());
       })()),
   };
 }

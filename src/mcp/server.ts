@@ -12,7 +12,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { ConfirmAnswer, McpContext, McpSession } from './context.js';
 import { toolsFor } from './registry.js';
-import { ToolError, type ToolDef } from './tool-def.js';
+import { errorSentence, type ToolDef } from './tool-def.js';
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
 
@@ -32,8 +32,7 @@ export async function runTool(def: ToolDef, args: unknown, ctx: McpContext, sess
     const text = def.render ? def.render(def.output.parse(structured) as never) : JSON.stringify(structured);
     return { content: [{ type: 'text', text }], structuredContent: structured };
   } catch (e) {
-    const message = e instanceof ToolError ? e.message : `${def.name} failed: ${e instanceof Error ? e.message : String(e)}`;
-    return { isError: true, content: [{ type: 'text', text: message }] };
+    return { isError: true, content: [{ type: 'text', text: errorSentence(def.name, e) }] };
   }
 }
 

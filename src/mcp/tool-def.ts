@@ -12,6 +12,7 @@
  *  - text that comes from the broker (contract names, reject reasons) is rendered marked as broker data.
  */
 import type { z } from 'zod';
+import { BrokerError, BrokerUnavailableError } from '../execution/broker-port.js';
 import type { McpContext, McpSession } from './context.js';
 
 /** Hints for hosts (never a security boundary: the daemon's rules are). */
@@ -53,3 +54,15 @@ export function defineTool<I extends z.ZodType, O extends z.ZodType>(def: ToolDe
 
 /** Marks a string that came from the broker, for text renderings (an assistant must treat it as data). */
 export const brokerText = (s: string | null | undefined): string => (s ? `[broker data: ${JSON.stringify(s)}]` : '');
+
+/** One sentence for a failed call: the ToolError's own, else what failed and what to do about it. */
+export function errorSentence(tool: string, e: unknown): string {
+  if (e instanceof ToolError) return e.message;
+  const msg = e instanceof Error ? e.message : String(e);
+  if (e instanceof BrokerUnavailableError) return `${tool}: TWS / IB Gateway is not available (${msg}); start it or wait for the session to reconnect, then try again`;
+  if (e instanceof BrokerError) return `${tool}: the broker refused the request ${brokerText(msg)}`;
+  if (/max retries per request|Connection is closed|ECONNREFUSED|Stream isn't writeable|enableOfflineQueue/i.test(msg)) {
+    return `${tool}: Redis is not reachable (${msg}); check that redis-server runs and REDIS_URL / redis.url points at it`;
+  }
+  return `${tool} failed: ${msg}`;
+}

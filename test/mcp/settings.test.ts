@@ -66,6 +66,23 @@ describe('without TWS', () => {
   });
 });
 
+describe('without Redis', () => {
+  it('answers a Redis read with a sentence naming Redis', async () => {
+    const parsed = parseConfig({ ...DEFAULT_CONFIG_INPUT, ib: { host: '127.0.0.1', port: 1, clientId: 5 }, redis: { url: 'redis://127.0.0.1:1', prefix: 'ibkr-mcp-noredis' } }, {});
+    if (!parsed.ok) throw new Error(parsed.errors.join('; '));
+    const runtime = await createMcpRuntime({ config: parsed.config, env: {}, brokerWaitMs: 300 });
+    try {
+      const client = await connectClient(runtime);
+      expect(await callError(client, 'get_trading_state')).toMatch(/Redis is not reachable/);
+      const st = await call<{ redis: { connected: boolean } }>(client, 'get_connection_status');
+      expect(st.redis.connected).toBe(false);
+      await client.close();
+    } finally {
+      await runtime.close();
+    }
+  });
+});
+
 describe('write tools are absent unless enabled, and never in read-only mode', () => {
   let s: McpStack;
   const runtimes: McpRuntime[] = [];
