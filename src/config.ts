@@ -26,7 +26,6 @@ import {
   readClientPortal,
   readHa,
   readHttp,
-  readMcp,
   readNotionalBySecType,
   readRedisExtras,
   readRestartWindow,
@@ -35,7 +34,6 @@ import {
   type ClientPortalConfig,
   type HaConfig,
   type HttpConfig,
-  type McpConfig,
   type RedisSentinel,
   type RestartWindow,
 } from './config-sections.js';
@@ -43,7 +41,7 @@ import { maskAccount, redactRedisUrl, type Env } from './infra/secrets.js';
 import { defaultStateDir } from './infra/state-dir.js';
 
 export { ConfigError } from './infra/field-reader.js';
-export type { AlertsConfig, AlertWebhook, BrokerKind, ClientPortalConfig, HaConfig, HttpConfig, McpConfig, RedisSentinel, RestartWindow } from './config-sections.js';
+export type { AlertsConfig, AlertWebhook, BrokerKind, ClientPortalConfig, HaConfig, HttpConfig, RedisSentinel, RestartWindow } from './config-sections.js';
 export { liveAccountsFromEnv, maskAccount, redisPassword, redactRedisUrl } from './infra/secrets.js';
 
 export interface IbConfig {
@@ -93,6 +91,16 @@ export interface ExecutionConfig {
   readonly quoteTimeoutMs: number;
   /** SIGTERM/SIGINT: time to drain in-flight work before a forced close; default 25000 */
   readonly shutdownTimeoutMs: number;
+}
+
+/** The MCP server (CONTRACT §8). Writes are off unless enabled, and then only for the listed accounts. */
+export interface McpConfig {
+  /** register the write tools (place_order, cancel_order, halt_trading); default false */
+  readonly allowWrites: boolean;
+  /** declared account ids MCP may place orders for; default none */
+  readonly writeAccounts: readonly string[];
+  /** how long a preview id can be confirmed; default 120 */
+  readonly previewTtlSeconds: number;
 }
 
 export interface Config {
@@ -174,7 +182,7 @@ export function parseConfig(raw: unknown, env: Env): ParseResult {
   const wave2 = {
     broker: readBroker(r, root.broker),
     clientPortal: readClientPortal(r, root.clientPortal),
-    mcp: readMcp(r, root.mcp),
+    mcp: readMcp(r, root.mcp, accounts),
     http: readHttp(r, root.http),
     alerts: readAlerts(r, root.alerts),
     ha: readHa(r, root.ha),
@@ -349,6 +357,27 @@ function readExecution(r: FieldReader, raw: unknown): ExecutionConfig {
     maxUnresolvedCycles: r.int(s.maxUnresolvedCycles, 'execution.maxUnresolvedCycles', 3, 1, 1000),
     quoteTimeoutMs: ms('quoteTimeoutMs', 3000),
     shutdownTimeoutMs: ms('shutdownTimeoutMs', 25_000),
+  };
+}
+
+function readMcp(r: FieldReader, raw: unknown, accounts: readonly AccountConfig[]): McpConfig {
+  const s = r.section(raw, 'mcp') ?? {};
+  r.unknownKeys(s, 'mcp', ['allowWrites', 'writeAccounts', 'previewTtlSeconds'], true);
+  const writeAccounts: string[] = [];
+  if (s.writeAccounts !== undefined) {
+    const v = s.writeAccounts;
+    if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) r.fail('mcp.writeAccounts', 'a list of declared account ids', v);
+    else {
+      for (const [i, id] of (v as string[]).entries()) {
+        if (accounts.some((a) => a.id === id)) writeAccounts.push(id);
+        else r.error(`mcp.writeAccounts[${i}]`, `${id} is not a declared account id (declared: ${accounts.map((a) => a.id).join(', ')})`);
+      }
+    }
+  }
+  return {
+    allowWrites: r.bool(s.allowWrites, 'mcp.allowWrites', false),
+    writeAccounts: [...new Set(writeAccounts)],
+    previewTtlSeconds: r.int(s.previewTtlSeconds, 'mcp.previewTtlSeconds', 120, 10, 3600),
   };
 }
 

@@ -126,7 +126,7 @@ export class ControlListener {
     }
     const account = cmd.account || undefined;
     if (state !== undefined) return this.setState(state, account, cmd.reason);
-    return this.cancel(account);
+    return this.cancel(account, cmd.orderRefs ? new Set(cmd.orderRefs.split(',')) : undefined);
   }
 
   /** halt / reduce-only / resume from the stream: the signed trading state, set by the daemon. */
@@ -141,9 +141,12 @@ export class ControlListener {
     this.logger.warn({ account: account ?? 'global', previous, current: state }, 'trading state set by a control command');
   }
 
-  /** `cancel`: cancel this daemon's working orders (all accounts when none given). */
-  private async cancel(account: string | undefined): Promise<void> {
-    const working = (await this.infra.outbox.listByState(WORKING)).filter((r) => r.orderId !== undefined && (!account || r.account === account));
+  /**
+   * `cancel`: cancel this daemon's working orders (all accounts when none given); with `orderRefs` (comma
+   * list, from MCP's cancel_order) only those, and never a global cancel.
+   */
+  private async cancel(account: string | undefined, refs: ReadonlySet<string> | undefined): Promise<void> {
+    const working = (await this.infra.outbox.listByState(WORKING)).filter((r) => r.orderId !== undefined && (!account || r.account === account) && (!refs || refs.has(r.orderRef)));
     if (this.readOnly) {
       await this.infra.audit.append({ type: 'kill-switch.cancel', account: account ?? '', data: { requested: working.length, cancelled: 0, global: false, refused: 'read-only mode: no cancel leaves the process' } });
       this.logger.warn({ account: account ?? 'ALL' }, 'kill switch: cancel request ignored in read-only mode (no cancel leaves the process)');
@@ -158,8 +161,8 @@ export class ControlListener {
         this.logger.warn({ err, orderRef: r.orderRef }, 'cancel failed');
       }
     }
-    if (!account) await this.broker.cancelAll().catch((err: unknown) => this.logger.warn({ err }, 'global cancel failed'));
-    await this.infra.audit.append({ type: 'kill-switch.cancel', account: account ?? '', data: { requested: working.length, cancelled, global: !account } });
+    if (!account && !refs) await this.broker.cancelAll().catch((err: unknown) => this.logger.warn({ err }, 'global cancel failed'));
+    await this.infra.audit.append({ type: 'kill-switch.cancel', account: account ?? '', data: { requested: working.length, cancelled, global: !account && !refs, ...(refs ? { orderRefs: [...refs] } : {}) } });
     this.logger.warn({ account: account ?? 'ALL', cancelled }, 'kill switch: working orders cancelled');
   }
 }

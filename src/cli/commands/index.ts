@@ -7,6 +7,7 @@ import { registerDemoCommand } from './demo.js';
 import { registerInitCommand } from './init.js';
 import { registerRedisAclCommand } from './redis-acl.js';
 import { registerKillSwitchCommands } from './kill-switch.js';
+import { registerMcpCommand } from './mcp.js';
 import { registerQueryCommands } from './queries.js';
 import { registerSignalCommand } from './signal.js';
 import { registerSimCommand } from './sim.js';
@@ -24,4 +25,5 @@ export function registerCommands(program: Command): void {
   registerBenchCommand(program);
   registerInitCommand(program);
   registerRedisAclCommand(program);
+  registerMcpCommand(program);
 }

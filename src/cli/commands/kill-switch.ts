@@ -63,6 +63,8 @@ interface SwitchOpts {
   cancel?: boolean;
   reason?: string;
   force?: boolean;
+  /** who asked, for the audit record (default "cli"; the MCP server passes "mcp") */
+  by?: string;
 }
 
 /** Registers `halt`, `reduce-only` and `resume`. */
@@ -129,7 +131,7 @@ export async function setTradingState(config: Config, current: TradingState, o: 
     const { seq } = await audit.append({
       type: 'trading-state',
       ...(account !== undefined ? { account } : {}),
-      data: { scope, previous, current, by: 'cli', ...(o.reason ? { reason: o.reason } : {}), ...(cancelRequestId !== undefined ? { cancelRequested: true } : {}), ...(stateLoss ? { stateLoss } : {}) },
+      data: { scope, previous, current, by: o.by ?? 'cli', ...(o.reason ? { reason: o.reason } : {}), ...(cancelRequestId !== undefined ? { cancelRequested: true } : {}), ...(stateLoss ? { stateLoss } : {}) },
     });
     if (stateLoss) await clearLoss(redis, config, stateLoss);
     const note = await noteFor(store, config, current, account, cancelRequestId !== undefined);
