@@ -66,6 +66,8 @@ export interface DaemonHandle {
   readonly reconciler: Reconciler;
   /** resolves true once the daemon consumes signals, false when it was stopped before */
   readonly ready: Promise<boolean>;
+  /** why `ready` resolved false when the start-up failed (a refusal such as a volatile Redis in live mode), else undefined */
+  startError(): unknown;
   /** the Redis state check (tests wait on `guard.idle()`) */
   readonly guard: StateGuard;
   /** drains in-flight work, then closes everything; idempotent (also while still waiting for Redis or IB) */
@@ -93,7 +95,11 @@ type JobValue =
  */
 export async function startDaemon(o: DaemonOptions): Promise<DaemonHandle> {
   const d = launchDaemon(o);
-  if (!(await d.ready)) throw new Error('the daemon was stopped before it consumed signals');
+  if (!(await d.ready)) {
+    const why = d.startError();
+    await d.stop(); // a refusal to start must not leave the Redis connection holding the process open
+    throw why instanceof Error ? why : new Error('the daemon was stopped before it consumed signals');
+  }
   return d;
 }
 
@@ -162,13 +168,13 @@ export function launchDaemon(o: DaemonOptions): DaemonHandle {
   });
   hooks.reconciler = reconciler;
   const subs: Subscription[] = [events.attach(broker.events$)];
-  subs.push(
+  /** connection changes, audited: subscribed in `bringUp` after the state check, so nothing is appended before it */
+  const auditConnection = (): Subscription =>
     broker.connection$.pipe(distinctUntilChanged((a, b) => a.state === b.state)).subscribe((s) => {
       if (s.state !== 'CONNECTED') market.invalidateAll();
       void infra.audit.append({ type: 'connection', data: { state: s.state, reason: s.reason ?? null, code: s.code ?? null } }).catch(() => undefined);
       logger.debug({ state: s.state, reason: s.reason, code: s.code }, 'broker connection');
-    }),
-  );
+    });
   const watch = new ServiceWatch({ redis: infra.redis, redisLabel: safeRedisUrl(config.redis.url), connection$: broker.connection$, ibLabel: `${config.ib.host}:${config.ib.port}`, logger });
   watch.start();
 
@@ -303,6 +309,7 @@ export function launchDaemon(o: DaemonOptions): DaemonHandle {
     for (const w of await checkRedisPolicy(infra.redis)) logger.warn(w);
     await checkPersistence(infra.redis, config, logger); // live mode refuses a Redis that keeps nothing on disk
     await guard.check('daemon start');
+    subs.push(auditConnection());
     broker.start();
     for (;;) {
       if (!(await watch.waitForIb(abort.signal))) return false;
@@ -325,7 +332,9 @@ export function launchDaemon(o: DaemonOptions): DaemonHandle {
     logger.info({ queue: config.queue.name, mode: config.mode, readOnly }, 'daemon consuming signals');
     return true;
   };
+  let startError: unknown;
   const ready = bringUp().catch((err: unknown) => {
+    startError = err;
     logger.error({ err }, 'the daemon could not start');
     return false;
   });
@@ -353,7 +362,7 @@ export function launchDaemon(o: DaemonOptions): DaemonHandle {
       await infra.close();
     })());
 
-  return { broker, infra, reconciler, ready, guard, stop };
+  return { broker, infra, reconciler, ready, startError: () => startError, guard, stop };
 }
 
 /** The outcome a different job with an already handled signal id gets: DUPLICATE everywhere. */

@@ -45,10 +45,16 @@ export class DuplicateGuard {
 
   constructor(private readonly d: GuardDeps) {}
 
-  /** Handles one sighting of a duplicate (called for every event of it; acts once per step). */
+  /**
+   * Handles one sighting of a duplicate (called for every event of it; acts once per step). The report
+   * (REDUCE_ONLY, log, audit) comes before the cancel, so a crash between them cannot leave a cancelled copy
+   * that nothing reports; a report that failed (Redis away) is tried again on the next sighting, and the
+   * cancel is sent whether or not the report could be written.
+   */
   async onDuplicate(x: DuplicateOrder): Promise<void> {
     const key = `${x.orderRef}|${x.extra.permId ?? `id${x.extra.orderId}`}`;
     const live = !DONE.includes(x.extra.status);
+    if (!this.reported.has(key)) await this.report(x, key, live);
     if (live && !this.cancelled.has(key)) {
       this.cancelled.add(key);
       try {
@@ -58,17 +64,24 @@ export class DuplicateGuard {
         this.d.logger.warn({ orderRef: x.orderRef, orderId: x.extra.orderId, err: (err as Error).message }, 'could not cancel a duplicate broker order yet; retrying on the next sighting');
       }
     }
-    if (!this.reported.has(key)) {
-      this.reported.add(key);
-      const previous = await this.d.tradingState.setAccount(x.account, 'REDUCE_ONLY');
-      this.d.logger.error({ orderRef: x.orderRef, account: x.account, keep: x.keep, duplicate: x.extra, source: x.source }, `a second broker order for orderRef ${x.orderRef} (orderId ${x.extra.orderId}, permId ${x.extra.permId ?? '?'}): ${live ? 'cancelled it, kept the first' : `it is already ${x.extra.status}`}; account ${x.account} set to REDUCE_ONLY`);
-      await this.d.audit.append({ type: 'order.duplicate', account: x.account, signalId: x.signalId ?? '', orderRef: x.orderRef, data: { keep: x.keep, duplicate: x.extra, cancelSent: live && this.cancelled.has(key), source: x.source } });
-      await this.d.audit.append({ type: 'trading-state', account: x.account, data: { previous, current: 'REDUCE_ONLY', cause: { type: 'DUPLICATE_ORDER', orderRef: x.orderRef, duplicate: x.extra } } });
-    }
     if (x.extra.filled > 0 && x.keep.filled > 0 && !this.alerted.has(key)) {
       this.alerted.add(key);
       this.d.logger.error({ alert: 'DUPLICATE_FILLED', orderRef: x.orderRef, account: x.account, keep: x.keep, duplicate: x.extra }, `ALERT: both broker orders for orderRef ${x.orderRef} traded (${x.keep.filled} and ${x.extra.filled}): the position holds more than the signal asked; an operator must act`);
       await this.d.audit.append({ type: 'order.duplicate-filled', account: x.account, signalId: x.signalId ?? '', orderRef: x.orderRef, data: { keep: x.keep, duplicate: x.extra, source: x.source } });
+    }
+  }
+
+  /** REDUCE_ONLY, an error-level log line and the audit records; never throws (retried on the next sighting). */
+  private async report(x: DuplicateOrder, key: string, live: boolean): Promise<void> {
+    this.reported.add(key);
+    try {
+      const previous = await this.d.tradingState.setAccount(x.account, 'REDUCE_ONLY');
+      this.d.logger.error({ orderRef: x.orderRef, account: x.account, keep: x.keep, duplicate: x.extra, source: x.source }, `a second broker order for orderRef ${x.orderRef} (orderId ${x.extra.orderId}, permId ${x.extra.permId ?? '?'}): ${live ? 'cancelling it, keeping the first' : `it is already ${x.extra.status}`}; account ${x.account} set to REDUCE_ONLY`);
+      await this.d.audit.append({ type: 'order.duplicate', account: x.account, signalId: x.signalId ?? '', orderRef: x.orderRef, data: { keep: x.keep, duplicate: x.extra, cancelSent: live, source: x.source } });
+      await this.d.audit.append({ type: 'trading-state', account: x.account, data: { previous, current: 'REDUCE_ONLY', cause: { type: 'DUPLICATE_ORDER', orderRef: x.orderRef, duplicate: x.extra } } });
+    } catch (err) {
+      this.reported.delete(key);
+      this.d.logger.warn({ orderRef: x.orderRef, err: (err as Error).message }, 'could not record a duplicate broker order yet; retrying on the next sighting');
     }
   }
 }

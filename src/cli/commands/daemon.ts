@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { launchDaemon } from '../../app/daemon.js';
 import { createLogger } from '../../app/logger.js';
-import { redactConfig } from '../../config.js';
+import { ConfigError, redactConfig } from '../../config.js';
 import { cliConfig, globalOptions } from '../context.js';
 
 export function registerDaemonCommand(program: Command): void {
@@ -39,7 +39,8 @@ export function registerDaemonCommand(program: Command): void {
         // a start-up that failed for another reason than an outage (it waits for those) ends the process, so a
         // supervisor (`restart: unless-stopped`) starts it again
         void daemon.ready.then((ok) => {
-          if (!ok) shutdown('the daemon could not start', 1);
+          // a refusal of the configuration (e.g. live mode on a Redis that keeps nothing) is exit 2, like a bad config file
+          if (!ok) shutdown('the daemon could not start', daemon.startError() instanceof ConfigError ? 2 : 1);
         });
       });
     });
