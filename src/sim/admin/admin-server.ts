@@ -11,7 +11,11 @@ import type { SimEngine } from '../engine/engine.js';
 import type { TwsServer } from '../server/tws-server.js';
 import { stateView } from './state-view.js';
 
-const priceSchema = z.strictObject({ symbol: z.string().min(1), price: z.number().finite().positive() });
+const priceSchema = z.strictObject({
+  symbol: z.string().min(1).optional(),
+  conId: z.number().int().positive().optional(),
+  price: z.number().finite().positive(),
+}).refine((p) => (p.symbol === undefined) !== (p.conId === undefined), { message: 'give exactly one of symbol or conId', path: ['symbol'] });
 
 const faultSchema = z.discriminatedUnion('action', [
   z.strictObject({ action: z.literal('disconnect') }),
@@ -83,8 +87,15 @@ async function route(engine: SimEngine, tws: TwsServer, req: IncomingMessage): P
   const body = await readJson(req);
   if (path === '/price') {
     const p = parse(priceSchema, body);
-    if (!engine.setPrice(p.symbol, p.price)) throw new BadRequest('symbol', `unknown symbol ${p.symbol}`);
-    return [200, { ok: true, quote: (stateView(engine) as { quotes: { symbol: string }[] }).quotes.find((q) => q.symbol === engine.instrument(p.symbol)?.symbol) }];
+    const key = p.conId ?? p.symbol ?? '';
+    const ins = engine.instrument(key);
+    if (!ins) {
+      if (p.conId !== undefined) throw new BadRequest('conId', `unknown conId ${p.conId}`);
+      const many = engine.instruments.all().filter((i) => i.symbol.toUpperCase() === key.toString().toUpperCase()).length;
+      throw new BadRequest('symbol', many > 1 ? `symbol ${key} names ${many} instruments and none is its stock: give a conId` : `unknown symbol ${key}`);
+    }
+    engine.setPrice(ins.conId, p.price);
+    return [200, { ok: true, quote: (stateView(engine) as { quotes: { conId: number }[] }).quotes.find((q) => q.conId === ins.conId) }];
   }
   if (path === '/fault') {
     const f = parse(faultSchema, body);

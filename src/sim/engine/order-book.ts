@@ -133,7 +133,7 @@ export class OrderBook {
   }
 
   private afterChange(o: SimOrder): void {
-    evaluate(this.ctx, new Set([o.instrument.symbol]));
+    evaluate(this.ctx, new Set([o.instrument.conId]));
     if (isOpen(o) && o.status === 'Submitted' && o.tif === 'IOC') cancelOrderInternal(this.ctx, o, 'IOC order not filled');
   }
 
