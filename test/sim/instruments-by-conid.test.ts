@@ -6,28 +6,11 @@
  * under a short call) hold — all over TCP with @stoqey/ib.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Fixture, SimulatorHandle } from '../../src/sim/index.js';
+import type { SimulatorHandle } from '../../src/sim/index.js';
 import { optionConId } from '../../src/sim/fixture/chains.js';
 import { admin, connectClient, installDecodeGuard, startTestSim, type TestClient } from './helpers.js';
 
-const EXP = '20271217';
-export const OPTIONS_FIXTURE: Fixture = {
-  accounts: [
-    {
-      id: 'DU1000001', accountType: 'IRA', cash: { USD: 50_000 },
-      positions: [
-        { symbol: 'AAPL', quantity: 200, avgCost: 150 },
-        { symbol: 'AAPL', secType: 'OPT', lastTradeDateOrContractMonth: EXP, strike: 200, right: 'C', quantity: -1, avgCost: 12 },
-      ],
-    },
-    { id: 'DU1000002', accountType: 'INDIVIDUAL', cash: { USD: 100_000 }, positions: [] },
-  ],
-  instruments: [
-    { symbol: 'ES', secType: 'FUT', exchange: 'CME', lastTradeDateOrContractMonth: '202612', multiplier: '50', localSymbol: 'ESZ6', price: 6000, minTick: 0.25, initialMargin: 16000 },
-    { symbol: 'ES', secType: 'FUT', exchange: 'CME', lastTradeDateOrContractMonth: '202703', multiplier: '50', localSymbol: 'ESH7', price: 6050, minTick: 0.25, initialMargin: 16000 },
-  ],
-  chains: [{ underlying: 'AAPL', expiries: [EXP, '20280121'], strikes: { from: 180, to: 220, step: 10 }, rights: ['C', 'P'], multiplier: '100', volatility: 0.3, rate: 0.04 }],
-};
+import { EXP, OPTIONS_FIXTURE } from './options-fixture.js';
 
 const STK = { symbol: 'AAPL', secType: 'STK', exchange: 'SMART', currency: 'USD' } as never;
 const opt = (strike: number, right: 'C' | 'P', expiry = EXP): never =>

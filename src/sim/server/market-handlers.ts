@@ -6,6 +6,7 @@ import type { SimInstrument } from '../engine/instruments.js';
 import { contractOf } from '../engine/order-book.js';
 import { barSeconds, durationSeconds, formatBarDate, generateBars, parseEndTime } from '../engine/history.js';
 import type { WireBar, WireContract, WireContractDetails } from '../wire/messages.js';
+import { sendOptionComputations } from './option-handlers.js';
 import type { SessionContext } from './session-types.js';
 
 const NO_SECDEF = 'No security definition has been found for the request';
@@ -81,6 +82,7 @@ export function sendTicks(s: SessionContext, reqId: number, ins: SimInstrument, 
     s.send({ type: 'TICK_SIZE', reqId, tickType: t(8, 74), size: q.volume });
     s.send({ type: 'TICK_STRING', reqId, tickType: t(45, 88), value: String(Math.floor(q.ts / 1000)) });
   }
+  sendOptionComputations(s, reqId, ins);
   if (!full) return;
   s.send({ type: 'TICK_PRICE', reqId, tickType: t(6, 72), price: q.high.toString(), size: 0, attrMask: 0 });
   s.send({ type: 'TICK_PRICE', reqId, tickType: t(7, 73), price: q.low.toString(), size: 0, attrMask: 0 });

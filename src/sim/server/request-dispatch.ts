@@ -7,6 +7,7 @@ import {
   handleReqAccountData, handleReqAccountSummary, handleReqAccountUpdatesMulti, handleReqPositions, handleReqPositionsMulti,
 } from './account-handlers.js';
 import { handleReqContractData, handleReqHistoricalData, handleReqMktData } from './market-handlers.js';
+import { handleReqSecDefOptParams } from './option-handlers.js';
 import { handleReqAllOpenOrders, handleReqCompletedOrders, handleReqExecutions, handleReqOpenOrders } from './order-handlers.js';
 import type { SessionContext } from './session-types.js';
 
@@ -74,6 +75,8 @@ export function dispatch(s: SessionContext, msg: ClientMessage, hooks: DispatchH
     case 'CANCEL_HISTORICAL_DATA':
       s.subs.historyUpdates.delete(msg.reqId);
       return;
+    case 'REQ_SEC_DEF_OPT_PARAMS':
+      return handleReqSecDefOptParams(s, msg);
     case 'PLACE_ORDER': {
       const { clientId } = s;
       return hooks.orderGate(() => engine.placeOrder(clientId, msg.orderId, msg.contract, msg.order));

@@ -133,6 +133,13 @@ const SCHEMAS: Record<Exclude<ClientMessageType, 'UNKNOWN'>, Schema> = {
       io.optInt(m, 'manualOrderIndicator', true);
     }
   },
+  REQ_SEC_DEF_OPT_PARAMS: (io, m) => {
+    io.int(m, 'reqId');
+    io.text(m, 'underlyingSymbol');
+    io.str(m, 'futFopExchange');
+    io.text(m, 'underlyingSecType');
+    io.int(m, 'underlyingConId');
+  },
   REQ_GLOBAL_CANCEL: (io, m, v) => {
     if (v < V.CME_TAGGING_FIELDS) {
       io.version(1);

@@ -1,0 +1,80 @@
+/**
+ * Option data over the wire: REQ_SEC_DEF_OPT_PARAMS (expirations and strikes of an underlying, one
+ * message per exchange, then the END) and the TICK_OPTION_COMPUTATION ticks of an option's market data
+ * (bid, ask, last: implied volatility from that price and greeks at it; model: the instrument's
+ * volatility and Black-Scholes value), live (10..13) or delayed (80..83) per the session's data type.
+ */
+import { impliedVol, type OptionRight } from '../engine/black-scholes.js';
+import { optionModel, type SimInstrument } from '../engine/instruments.js';
+import type { SessionContext } from './session-types.js';
+
+const NO_SECDEF = 'No security definition has been found for the request';
+
+/** The fields of REQ_SEC_DEF_OPT_PARAMS the handler uses. */
+export interface SecDefOptRequest {
+  readonly reqId: number;
+  readonly underlyingSymbol: string;
+  readonly futFopExchange?: string | undefined;
+  readonly underlyingSecType: string;
+  readonly underlyingConId: number;
+}
+
+function underlyingOf(s: SessionContext, r: SecDefOptRequest): SimInstrument | undefined {
+  const byId = r.underlyingConId ? s.engine.instruments.byConId(r.underlyingConId) : undefined;
+  if (byId) return byId;
+  return s.engine.instruments.resolve({ symbol: r.underlyingSymbol, secType: r.underlyingSecType || 'STK' });
+}
+
+/** REQ_SEC_DEF_OPT_PARAMS: per (tradingClass, multiplier) the expirations and strikes, on SMART and CBOE; 200 for an unknown underlying. */
+export function handleReqSecDefOptParams(s: SessionContext, r: SecDefOptRequest): void {
+  const und = underlyingOf(s, r);
+  if (!und) return s.send({ type: 'ERR_MSG', reqId: r.reqId, code: 200, message: NO_SECDEF });
+  const groups = new Map<string, SimInstrument[]>();
+  if (!r.futFopExchange) {
+    for (const o of s.engine.instruments.optionsOf(und.conId)) {
+      const key = `${o.tradingClass}|${o.multiplierText}`;
+      groups.set(key, [...(groups.get(key) ?? []), o]);
+    }
+  }
+  for (const list of groups.values()) {
+    const first = list[0]!;
+    const expirations = [...new Set(list.map((o) => o.lastTradeDateOrContractMonth))].sort();
+    const strikes = [...new Set(list.map((o) => o.strike ?? 0))].sort((a, b) => a - b);
+    for (const exchange of first.exchange === 'SMART' ? ['SMART', 'CBOE'] : [first.exchange]) {
+      s.send({
+        type: 'SECURITY_DEFINITION_OPTION_PARAMETER', reqId: r.reqId, exchange, underlyingConId: und.conId,
+        tradingClass: first.tradingClass, multiplier: first.multiplierText || '100', expirations, strikes,
+      });
+    }
+  }
+  s.send({ type: 'SECURITY_DEFINITION_OPTION_PARAMETER_END', reqId: r.reqId });
+}
+
+const round = (x: number, dp: number): string => String(Number(x.toFixed(dp)));
+
+/** The four TICK_OPTION_COMPUTATION messages of an option (no-op for other instruments). */
+export function sendOptionComputations(s: SessionContext, reqId: number, ins: SimInstrument): void {
+  if (ins.secType !== 'OPT' || ins.strike === undefined) return;
+  const und = s.engine.instruments.byConId(ins.underlyingConId);
+  if (!und) return;
+  const spot = s.engine.market.quote(und).last.toNumber();
+  const q = s.engine.market.quote(ins);
+  const now = s.engine.now();
+  const delayed = s.marketDataType >= 3;
+  const t = Math.max(ins.expiryMs - now, 0) / (365 * 86_400_000);
+  const at = (tickType: number, price: number, vol: number | undefined): void => {
+    const g = vol === undefined ? undefined : optionModel(ins, spot, now, vol);
+    s.send({
+      type: 'TICK_OPTION_COMPUTATION', reqId, tickType: delayed ? tickType + 70 : tickType, tickAttrib: 1,
+      impliedVol: vol === undefined ? -1 : round(vol, 6), delta: g ? round(g.delta, 6) : -2, optPrice: round(price, 4),
+      pvDividend: 0, gamma: g ? round(g.gamma, 6) : -2, vega: g ? round(g.vega, 6) : -2, theta: g ? round(g.theta, 6) : -2,
+      undPrice: round(spot, 4),
+    });
+  };
+  const iv = (price: number): number | undefined =>
+    impliedVol(price, { right: ins.right as OptionRight, spot, strike: ins.strike ?? 0, t, rate: ins.rate });
+  at(10, q.bid.toNumber(), iv(q.bid.toNumber()));
+  at(11, q.ask.toNumber(), iv(q.ask.toNumber()));
+  at(12, q.last.toNumber(), iv(q.last.toNumber()));
+  at(13, optionModel(ins, spot, now).price, ins.impliedVolatility);
+}
