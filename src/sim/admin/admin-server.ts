@@ -3,7 +3,7 @@
  * Bad input is answered 400 with `{ error, field }` naming the field; nothing here can crash the
  * simulator. Fault actions:
  *   disconnect · connectivity-lost {ms} · drop-acks {count} · reject-next {code?, message?}
- *   restart {rollbackOrderIds?} · close-auction · settle · new-day
+ *   restart {rollbackOrderIds?} · close-auction · settle · new-day · competing-session · read-only-api {on}
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { z } from 'zod';
@@ -26,6 +26,8 @@ const faultSchema = z.discriminatedUnion('action', [
   z.strictObject({ action: z.literal('close-auction') }),
   z.strictObject({ action: z.literal('settle') }),
   z.strictObject({ action: z.literal('new-day') }),
+  z.strictObject({ action: z.literal('competing-session') }),
+  z.strictObject({ action: z.literal('read-only-api'), on: z.boolean().default(true) }),
 ]);
 
 /** A 400 answer naming the bad field. */
@@ -77,6 +79,8 @@ function applyFault(engine: SimEngine, tws: TwsServer, f: z.infer<typeof faultSc
     case 'close-auction': return engine.closeAuction();
     case 'settle': return engine.settle();
     case 'new-day': return engine.newDay();
+    case 'competing-session': return tws.competingSession();
+    case 'read-only-api': return engine.setReadOnlyApi(f.on);
   }
 }
 

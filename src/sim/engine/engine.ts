@@ -167,6 +167,11 @@ export class SimEngine {
     this.book.setRejectNext(code, message);
   }
 
+  /** Fault: read-only API on/off (orders and cancels answered error 321). */
+  setReadOnlyApi(on: boolean): void {
+    this.book.setReadOnly(on);
+  }
+
   /** Gateway restart (orders and executions kept); with `rollbackOrderIds` NEXT_VALID_ID drops back. */
   restart(rollbackOrderIds: boolean): void {
     this.book.restart(rollbackOrderIds);

@@ -25,6 +25,9 @@ export function contractOf(ins: SimInstrument, asked?: WireContract): WireContra
   };
 }
 
+/** TWS's answer to an order or cancel while "Read-Only API" is set. */
+export const READ_ONLY_TEXT = "Error validating request.-'bP' : cause - The API interface is currently in Read-Only mode.";
+
 /** Places, modifies and cancels orders; owns order-id bookkeeping and the order faults. */
 export class OrderBook {
   /** per client: highest order id ever used (for 103) */
@@ -35,6 +38,8 @@ export class OrderBook {
   private nextPermId: number;
   private dropAcks = 0;
   private rejectNext: { code: number; message: string } | undefined;
+  /** read-only-api fault: every order and cancel is answered 321 */
+  private readOnly = false;
 
   constructor(private readonly ctx: EngineContext, private readonly firstOrderId: number, permIdBase: number) {
     this.nextGlobal = firstOrderId;
@@ -56,6 +61,11 @@ export class OrderBook {
     this.rejectNext = { code, message };
   }
 
+  /** Fault: the API is in read-only mode (TWS "Read-Only API" ticked): orders and cancels get 321. */
+  setReadOnly(on: boolean): void {
+    this.readOnly = on;
+  }
+
   /** Gateway restart: with `rollback`, NEXT_VALID_ID falls back to the fixture's first id. */
   restart(rollback: boolean): void {
     if (!rollback) return;
@@ -75,6 +85,7 @@ export class OrderBook {
 
   /** PLACE_ORDER. Never throws for bad input: every problem becomes an error event. */
   place(clientId: number, orderId: number, contract: WireContract, w: WireOrder): void {
+    if (this.readOnly) return this.error(clientId, orderId, 321, READ_ONLY_TEXT);
     const existing = this.ctx.orders.get(orderKey(clientId, orderId));
     if (existing && isOpen(existing)) return this.modify(existing, w);
     if (existing || orderId <= (this.highest.get(clientId) ?? 0) || orderId <= 0) {
@@ -158,6 +169,7 @@ export class OrderBook {
 
   /** CANCEL_ORDER from a client: 202 on success, 10147 when unknown, 10148 when already done. */
   cancel(clientId: number, orderId: number): void {
+    if (this.readOnly) return this.error(clientId, orderId, 321, READ_ONLY_TEXT);
     const o = this.ctx.orders.get(orderKey(clientId, orderId));
     if (!o) return this.error(clientId, orderId, 10147, `OrderId ${orderId} that needs to be cancelled is not found.`);
     if (!isOpen(o)) {
