@@ -257,6 +257,10 @@ export interface WorkingOrder {
   /** cash this order can still consume (BUY): remaining × price × multiplier; zero for SELL */
   readonly reservedCash: Decimal;
   readonly currency: string;
+  /** options (issue 12), when known: what the order covers or secures */
+  readonly right?: 'C' | 'P';
+  readonly strike?: Decimal;
+  readonly multiplier?: string;
 }
 
 // ---------------------------------------------------------------- decisions and outcomes (CONTRACT §4)
@@ -267,6 +271,7 @@ export const REASON_CODES = [
   'UNKNOWN_ACCOUNT',
   'ACCOUNT_TYPE_MISMATCH',
   'IRA_SHORT_SALE',
+  'IRA_UNCOVERED_OPTION',
   'IRA_MARGIN',
   'IRA_FX_BORROW',
   'IRA_PROHIBITED_SECURITY',

@@ -29,6 +29,7 @@ import { ocaGroupFor, orderRefFor } from '../domain/order-ref.js';
 import { computeExposure, type Exposure } from '../sizing/exposure.js';
 import { sizeOrder, type AuditInputs, type SizingResult } from '../sizing/size-order.js';
 import { checkPreTrade } from '../validation/check-pre-trade.js';
+import { withPutReservations } from '../validation/option-rules.js';
 import { isIraAccount, type PreTradeContext, type PreTradeIntent } from '../validation/rule.js';
 
 export interface EvaluationContext {
@@ -89,7 +90,10 @@ export const childTif = (entry: Tif): Tif => (entry === 'DAY' || entry === 'GTC'
 export function buildLegs(signal: Signal, account: string, quantity: number, contract?: ContractInfo): OrderLeg[] {
   const o = signal.order;
   const conId = signal.instrument.conId ?? contract?.conId;
-  const instrument = conId === undefined ? signal.instrument : { ...signal.instrument, conId };
+  const withId = conId === undefined ? signal.instrument : { ...signal.instrument, conId };
+  // an option or future leg carries its multiplier (reservations, an unambiguous contract at IB)
+  const mult = withId.multiplier ?? (withId.secType !== 'STK' && withId.secType !== 'CASH' ? contract?.multiplier?.toString() : undefined);
+  const instrument = mult === undefined ? withId : { ...withId, multiplier: mult };
   const entryRef = orderRefFor(signal.id, account, 'entry');
   const common = { signalId: signal.id, account, instrument, quantity, outsideRth: o.outsideRth };
   const entry: OrderLeg = {
@@ -179,7 +183,8 @@ function toIntent(signal: Signal, account: string, sizing: SizingResult | undefi
  */
 export function evaluateSignalForAccount(signal: Signal, ctx: EvaluationContext): AccountDecision {
   const a = ctx.account;
-  const x = a && computeExposure({ account: a, instrument: signal.instrument, contract: ctx.contract, working: ctx.working, ira: ctx.ira, fxToBase: ctx.fxToBase });
+  // an IRA's short puts keep their cash reserved (issue 12): sizing and IRA_MARGIN see what is left
+  const x = withPutReservations(a && computeExposure({ account: a, instrument: signal.instrument, contract: ctx.contract, working: ctx.working, ira: ctx.ira, fxToBase: ctx.fxToBase }), ctx, ctx.working);
   const pre: PreTradeContext = { ...ctx, exposure: x };
   const sizing = a && x ? sizeOrder(signal, { account: a, isIra: isIraAccount(pre), quote: ctx.quote, exposure: x, limits: ctx.limits, ira: ctx.ira, futuresInitialMargin: ctx.futuresInitialMargin }) : undefined;
   const intent = toIntent(signal, ctx.accountId, sizing);

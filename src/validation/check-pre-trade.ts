@@ -7,6 +7,7 @@ import type { Reason } from '../domain/types.js';
 import { hasPrice, bracketSides, nonZeroQuantity, withinBuyingPower, withinMaxNotional, withinMaxQuantity, withinPriceCollar } from './common-rules.js';
 import { accountTypeMatches, knownAccount, notExpired, notHalted, readOnlyGuard, reduceOnly } from './gate-rules.js';
 import { iraFuturesMargin, iraNoFxBorrow, iraNoMargin, iraNoProhibitedSecurity, iraNoShortSale } from './ira-rules.js';
+import { iraOptionSellToOpen, iraSharesUnderCalls } from './option-rules.js';
 import type { PreTradeContext, PreTradeIntent, Rule } from './rule.js';
 
 /** Every rule, in evaluation (and reporting) order. */
@@ -24,6 +25,8 @@ export const PRE_TRADE_RULES: readonly Rule[] = [
   withinMaxNotional,
   withinPriceCollar,
   iraNoShortSale,
+  iraOptionSellToOpen,
+  iraSharesUnderCalls,
   iraNoMargin,
   iraNoFxBorrow,
   iraNoProhibitedSecurity,
