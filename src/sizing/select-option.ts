@@ -11,7 +11,7 @@
  *  3. no expiry in the window, or no contract with greeks → no selection, with one sentence saying why.
  * The result carries an audit record: snapshot time, underlying price, every candidate with its greeks.
  */
-import { Decimal } from '../domain/types.js';
+import type { Decimal } from '../domain/types.js';
 import type { Instrument, OptionChainRow, OptionChainSnapshot } from '../domain/types.js';
 
 /** What a signal asks for. */
