@@ -20,6 +20,7 @@ import { parseSignal, formatFieldErrors, type FieldError } from '../ingest/parse
 import { BrokerUnavailableError, type BrokerPort } from '../execution/broker-port.js';
 import { targetAccounts } from '../execution/evaluate.js';
 import { ExecutionService, type AccountTask } from '../execution/execution-service.js';
+import { deniedOutcome, resolveOptionSelection } from '../execution/select-instrument.js';
 import { MarketContext } from '../execution/market-context.js';
 import { OrderEventProcessor } from '../execution/order-events.js';
 import { executionTopology, type JobSettled, type Split } from '../execution/pipeline.js';
@@ -58,6 +59,8 @@ interface PreparedJob {
   readonly signal?: Signal;
   readonly errors?: readonly FieldError[];
   readonly prior?: Outcome & { readonly jobId?: string };
+  /** decided for every target before any account task (an option selection that found no contract) */
+  readonly denied?: Outcome;
   readonly tasks: readonly AccountTask[];
 }
 
@@ -156,14 +159,20 @@ export async function startDaemon(o: DaemonOptions): Promise<DaemonHandle> {
     ]);
     if (prior) return { job, signal, prior, tasks: [] };
     const linked = await market.linkedAccounts();
-    const tasks = targetAccounts(signal, config.accounts, linked).map((target) => ({ jobId: job.jobId, signal, target }));
-    return { job, signal, tasks };
+    const targets = targetAccounts(signal, config.accounts, linked);
+    const chosen = await resolveOptionSelection(signal, {
+      ...(broker.optionChain ? { optionChain: (u, q) => broker.optionChain!(u, q) } : {}), now: () => clock.now(),
+      audit: (data) => infra.audit.append({ type: 'option.selection', signalId: signal.id, data: { jobId: job.jobId, ...data } }),
+    });
+    if (!chosen.ok) return { job, signal, denied: deniedOutcome(signal.id, targets, chosen.reason), tasks: [] };
+    return { job, signal: chosen.signal, tasks: targets.map((target) => ({ jobId: job.jobId, signal: chosen.signal, target })) };
   };
 
   const stages = {
     split: (p: PreparedJob): Split<AccountTask, JobValue> => {
       if (p.errors) return { kind: 'done', value: { kind: 'invalid', errors: p.errors } };
       if (p.prior) return { kind: 'done', value: { kind: 'outcome', outcome: p.prior.jobId === p.job.jobId ? p.prior : duplicateOf(p.prior), fresh: false } };
+      if (p.denied) return { kind: 'done', value: { kind: 'outcome', outcome: p.denied, fresh: true } };
       return { kind: 'tasks', tasks: p.tasks };
     },
     keyOf: (t: AccountTask) => t.target.account,

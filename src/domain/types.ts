@@ -41,6 +41,14 @@ export interface Instrument {
   readonly strike?: Decimal;
   readonly right?: 'C' | 'P';
   readonly multiplier?: string;
+  /** options (issue 12): pick the contract from the chain at handling time (see docs/options.md) */
+  readonly select?: OptionSelect;
+}
+
+/** `instrument.select`: the expiry inside `dte` (days), the strike whose |delta| is closest to `delta`. */
+export interface OptionSelect {
+  readonly delta: Decimal;
+  readonly dte: readonly [number, number];
 }
 
 export type SizeSpec =

@@ -19,6 +19,7 @@
  *    executions noted before it was requested.
  * Concurrent callers share one in-flight request.
  */
+import { optionFieldsOfPayload } from '../domain/option-fields.js';
 import { Decimal } from '../domain/types.js';
 import type { AccountSnapshot, AccountConfig, ContractInfo, Instrument, Quote, SecType, Side, WorkingOrder } from '../domain/types.js';
 import type { Clock } from '../domain/clock.js';
@@ -193,7 +194,8 @@ const ZERO = new Decimal(0);
 /** An executed order reserved as if still working with its full quantity (conservative for partial fills). */
 function reservationOf(o: OwnOrder): WorkingOrder {
   const reservedCash = o.side === 'BUY' && o.price !== undefined ? o.price.mul(o.quantity).mul(o.multiplier) : ZERO;
-  return { orderRef: o.orderRef, account: o.account, symbol: o.symbol, secType: o.secType, side: o.side, remaining: o.quantity, reservedCash, currency: o.currency };
+  return { orderRef: o.orderRef, account: o.account, symbol: o.symbol, secType: o.secType, side: o.side, remaining: o.quantity, reservedCash, currency: o.currency,
+    ...(o.secType === 'OPT' ? optionFieldsOfPayload((o as { payload?: string }).payload) : {}) };
 }
 
 function toSnapshot(

@@ -15,6 +15,7 @@
  */
 import type { Redis } from 'ioredis';
 import { Decimal, type LegName, type OrderLeg, type Outcome, type SecType, type Side, type WorkingOrder } from '../domain/types.js';
+import { optionFieldsOfPayload } from '../domain/option-fields.js';
 import { ORDER_STATES, WORKING_STATES as DOMAIN_WORKING, type OrderState } from '../domain/order-state.js';
 import type { Keys } from './keys.js';
 import { LuaScript } from './redis.js';
@@ -29,20 +30,6 @@ export type OutboxState = OrderState;
  * doubt, reserve.
  */
 export const RESERVING_STATES: readonly OutboxState[] = ['INTENT', ...DOMAIN_WORKING];
-
-/** An option leg's right, strike and multiplier from its payload (the serialized leg); none when unreadable (the IRA option rules then fail closed). */
-function optionFieldsOf(payload: string | undefined): Pick<WorkingOrder, 'right' | 'strike' | 'multiplier'> {
-  try {
-    const i = (JSON.parse(payload ?? '{}') as { leg?: { instrument?: { right?: string; strike?: string | number; multiplier?: string } } }).leg?.instrument;
-    return {
-      ...(i?.right === 'C' || i?.right === 'P' ? { right: i.right } : {}),
-      ...(i?.strike !== undefined ? { strike: new Decimal(i.strike) } : {}),
-      ...(i?.multiplier !== undefined ? { multiplier: String(i.multiplier) } : {}),
-    };
-  } catch {
-    return {};
-  }
-}
 
 /** One leg's record. Decimals are stored as exact strings. */
 export interface OutboxRecord {
@@ -256,7 +243,7 @@ export class Outbox {
       const remaining = Math.max(0, r.quantity - r.filled);
       const reservedCash = r.side === 'BUY' && r.price !== undefined ? r.price.mul(remaining).mul(r.multiplier) : new Decimal(0);
       return { orderRef: r.orderRef, account: r.account, symbol: r.symbol, secType: r.secType, side: r.side, remaining, reservedCash, currency: r.currency,
-        ...(r.secType === 'OPT' ? optionFieldsOf(r.payload) : {}) };
+        ...(r.secType === 'OPT' ? optionFieldsOfPayload(r.payload) : {}) };
     });
   }
 

@@ -1,0 +1,20 @@
+/**
+ * The right, strike and multiplier of an option leg, read back from its outbox payload (the serialized
+ * `{ leg }`), for working-order reservations (issue 12). Pure; an unreadable payload gives none, and the
+ * IRA option rules then fail closed.
+ */
+import { Decimal, type WorkingOrder } from './types.js';
+
+/** Option fields of a serialized leg payload (empty when absent or unreadable). */
+export function optionFieldsOfPayload(payload: string | undefined): Pick<WorkingOrder, 'right' | 'strike' | 'multiplier'> {
+  try {
+    const i = (JSON.parse(payload ?? '{}') as { leg?: { instrument?: { right?: string; strike?: string | number; multiplier?: string | number } } }).leg?.instrument;
+    return {
+      ...(i?.right === 'C' || i?.right === 'P' ? { right: i.right } : {}),
+      ...(i?.strike !== undefined ? { strike: new Decimal(i.strike) } : {}),
+      ...(i?.multiplier !== undefined ? { multiplier: String(i.multiplier) } : {}),
+    };
+  } catch {
+    return {};
+  }
+}
