@@ -11,8 +11,9 @@
  * refused for a put (its cash cannot be known).
  */
 import { Decimal } from '../domain/types.js';
-import type { AccountSnapshot, Instrument, PositionSnapshot, WorkingOrder } from '../domain/types.js';
+import type { AccountSnapshot, PositionSnapshot, WorkingOrder } from '../domain/types.js';
 import { fmtMoney } from '../domain/money.js';
+import { contractName } from '../domain/option-fields.js';
 import type { Exposure } from '../sizing/exposure.js';
 import type { PreTradeContext, PreTradeIntent, Rule } from './rule.js';
 import { isIraAccount, reason } from './rule.js';
@@ -24,11 +25,7 @@ export type PutReservedExposure = Exposure & {
   readonly putReservationUnknown?: boolean;
 };
 
-/** "AAPL 20261218 200 C" (the symbol alone for anything but an option). */
-export function contractName(i: Pick<Instrument, 'symbol' | 'secType' | 'lastTradeDateOrContractMonth' | 'strike' | 'right'>): string {
-  if (i.secType !== 'OPT') return i.symbol;
-  return [i.symbol, i.lastTradeDateOrContractMonth, i.strike?.toString(), i.right].filter((x) => x !== undefined && x !== '').join(' ');
-}
+export { contractName };
 
 const mult = (m: Decimal | number | string | undefined): Decimal => {
   const d = m === undefined || m === '' ? undefined : new Decimal(m);

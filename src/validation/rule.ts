@@ -19,6 +19,7 @@ import type {
   TradingState,
 } from '../domain/types.js';
 import { isIraType } from '../domain/types.js';
+import { contractName } from '../domain/option-fields.js';
 import type { Exposure } from '../sizing/exposure.js';
 
 /** One account's sized order, as the rules judge it. */
@@ -73,8 +74,8 @@ export const isBrokerIra = (brokerAccountType: string | undefined): boolean =>
 export const isIraAccount = (ctx: PreTradeContext): boolean =>
   (ctx.declaredType !== undefined && isIraType(ctx.declaredType)) || isBrokerIra(ctx.account?.brokerAccountType);
 
-/** "BUY 50 AAPL" */
-export const describeOrder = (i: PreTradeIntent): string => `${i.signal.side} ${i.quantity} ${i.signal.instrument.symbol}`;
+/** "BUY 50 AAPL"; an option by its full contract, "SELL 1 AAPL 20261218 200 C" */
+export const describeOrder = (i: PreTradeIntent): string => `${i.signal.side} ${i.quantity} ${contractName(i.signal.instrument)}`;
 
 /** A ready-made reason. */
 export const reason = (code: Reason['code'], message: string): Reason => ({ code, message });

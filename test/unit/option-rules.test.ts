@@ -97,7 +97,7 @@ describe('cash-secured puts', () => {
 describe('long options and other accounts', () => {
   it('an IRA buys a call from settled cash: premium × 100 × contracts', () => {
     expect(decide(C200, 'BUY', 90).kind).toBe('APPROVED'); // 90 × 5.1 × 100 = 45,900
-    expect(reasons(decide(C200, 'BUY', 99)).join()).toMatch(/IRA_MARGIN: BUY 99 AAPL costs 50,490.00 USD/);
+    expect(reasons(decide(C200, 'BUY', 99)).join()).toMatch(/IRA_MARGIN: BUY 99 AAPL 20261218 200 C costs 50,490.00 USD/);
   });
 
   it('a margin account may sell a naked option (no IRA rule)', () => {
