@@ -20,7 +20,7 @@ import { parseSignal, formatFieldErrors, type FieldError } from '../ingest/parse
 import { BrokerUnavailableError, type BrokerPort } from '../execution/broker-port.js';
 import { targetAccounts } from '../execution/evaluate.js';
 import { ExecutionService, type AccountTask } from '../execution/execution-service.js';
-import { deniedOutcome, resolveOptionSelection } from '../execution/select-instrument.js';
+import { deniedOutcome, resolveInstrument } from '../execution/select-instrument.js';
 import { MarketContext } from '../execution/market-context.js';
 import { OrderEventProcessor } from '../execution/order-events.js';
 import { executionTopology, type JobSettled, type Split } from '../execution/pipeline.js';
@@ -160,9 +160,11 @@ export async function startDaemon(o: DaemonOptions): Promise<DaemonHandle> {
     if (prior) return { job, signal, prior, tasks: [] };
     const linked = await market.linkedAccounts();
     const targets = targetAccounts(signal, config.accounts, linked);
-    const chosen = await resolveOptionSelection(signal, {
-      ...(broker.optionChain ? { optionChain: (u, q) => broker.optionChain!(u, q) } : {}), now: () => clock.now(),
-      audit: (data) => infra.audit.append({ type: 'option.selection', signalId: signal.id, data: { jobId: job.jobId, ...data } }),
+    // an option by delta/DTE, a future without a month: pinned to one contract before any account (issue 12)
+    const chosen = await resolveInstrument(signal, {
+      ...(broker.optionChain ? { optionChain: (u, q) => broker.optionChain!(u, q) } : {}),
+      ...(broker.contracts ? { contracts: (q) => broker.contracts!(q) } : {}), now: () => clock.now(),
+      audit: (type, data) => infra.audit.append({ type, signalId: signal.id, data: { jobId: job.jobId, ...data } }),
     });
     if (!chosen.ok) return { job, signal, denied: deniedOutcome(signal.id, targets, chosen.reason), tasks: [] };
     return { job, signal: chosen.signal, tasks: targets.map((target) => ({ jobId: job.jobId, signal: chosen.signal, target })) };

@@ -220,6 +220,8 @@ export interface BrokerPort {
   optionGreeks?(option: Instrument): Promise<OptionGreeks | undefined>;
   /** Quotes and greeks of part of a chain at one instant (see `OptionChainQuery`). */
   optionChain?(underlying: Instrument, query?: OptionChainQuery): Promise<OptionChainSnapshot>;
+  /** Every contract matching a partial instrument (contract details), e.g. all months of a future. */
+  contracts?(query: Instrument): Promise<readonly Instrument[]>;
 
   placeOrders(legs: readonly OrderLeg[]): Promise<readonly PlacedLeg[]>;
   cancelOrder(orderId: number): Promise<void>;

@@ -176,6 +176,10 @@ export class IbBroker implements BrokerPort {
     return this.options.optionChain(underlying, query);
   }
 
+  contracts(query: Instrument): Promise<readonly Instrument[]> {
+    return this.options.contracts(query);
+  }
+
   whatIf(leg: OrderLeg): Promise<WhatIfReport> {
     return this.orders.whatIf(leg);
   }

@@ -98,7 +98,7 @@ export class IbOptions {
     });
   }
 
-  /** Every option contract matching `query` (symbol, secType OPT, expiry, optional right/strike), with conIds. */
+  /** Every contract matching `query` (e.g. an option expiry, all months of a future), with conIds; none on 200. */
   contracts(query: Instrument): Promise<Instrument[]> {
     const reqId = this.conn.nextReqId();
     const found: Instrument[] = [];

@@ -95,3 +95,37 @@ describe('pipeline: options', () => {
     expect((await selections()).some((s) => !s.ok)).toBe(true);
   });
 });
+
+describe('pipeline: futures months', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({
+      redisUrl: REDIS,
+      fixture: {
+        ...DEFAULT_FIXTURE,
+        instruments: [
+          { symbol: 'MES', secType: 'FUT', exchange: 'CME', lastTradeDateOrContractMonth: '203003', multiplier: '5', localSymbol: 'MESH0', price: 6100, minTick: 0.25, initialMargin: 16000 },
+          { symbol: 'MES', secType: 'FUT', exchange: 'CME', lastTradeDateOrContractMonth: '202912', multiplier: '5', localSymbol: 'MESZ9', price: 6050, minTick: 0.25, initialMargin: 16000 },
+          { symbol: 'MES', secType: 'FUT', exchange: 'CME', lastTradeDateOrContractMonth: '202506', multiplier: '5', localSymbol: 'MESM5', price: 6000, minTick: 0.25, initialMargin: 16000 },
+        ],
+      },
+    });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('a future without a month trades the front month (the earliest still trading), audited', async () => {
+    const outcome = await run(stack, sig('fut-front', { instrument: { symbol: 'MES', secType: 'FUT', exchange: 'CME' }, size: { quantity: 1 }, accounts: ['DU1000003'] }));
+    expect(resultFor(outcome, 'DU1000003'), JSON.stringify(outcome)).toMatchObject({ decision: 'PLACED', quantity: 1 });
+    const order = ((await simState(stack)).orders as unknown as { orderRef: string; lastTradeDateOrContractMonth?: string; secType: string }[]).find((o) => o.orderRef.length > 0 && o.secType === 'FUT');
+    expect(order?.lastTradeDateOrContractMonth).toBe('202912');
+    const redis = reader();
+    try {
+      const rec = (await entries(redis, `${stack.config.redis.prefix}:audit`)).find((e) => e.fields.type === 'future.month');
+      expect(JSON.parse(rec?.fields.data ?? '{}')).toMatchObject({ ok: true, audit: { rule: 'front month', chosen: '202912', considered: ['202912', '203003'] } });
+    } finally {
+      redis.disconnect();
+    }
+  });
+});
