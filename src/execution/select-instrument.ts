@@ -9,6 +9,7 @@
  * DENIED `NO_PRICE` with one sentence saying why: no contract, so no price.
  */
 import type { Instrument, OptionChainQuery, OptionChainSnapshot, Outcome, Reason, Signal } from '../domain/types.js';
+import { BrokerError } from './broker-port.js';
 import type { TargetAccount } from './evaluate.js';
 import { frontMonth } from '../sizing/select-future.js';
 import { expiryWindow, selectOption, type SelectionAudit } from '../sizing/select-option.js';
@@ -24,6 +25,9 @@ export interface SelectionDeps {
 export type SelectionOutcome =
   | { readonly ok: true; readonly signal: Signal }
   | { readonly ok: false; readonly reason: Reason };
+
+/** IB unavailable (not connected, session lost): retry the job later instead of deciding. */
+const isRetryable = (e: unknown): boolean => e instanceof BrokerError && e.kind === 'retryable';
 
 /** How many strikes around the money a selection looks at per expiry. */
 const SELECTION_STRIKES = 16;
@@ -47,6 +51,7 @@ async function resolveFrontMonth(signal: Signal, deps: SelectionDeps): Promise<S
   try {
     listed = await deps.contracts({ symbol: i.symbol, secType: 'FUT', exchange: i.exchange, currency: i.currency });
   } catch (e) {
+    if (isRetryable(e)) throw e;
     return deny(`the broker's contract list failed (${e instanceof Error ? e.message : String(e)})`);
   }
   if (listed.length <= 1) return { ok: true, signal };
@@ -75,6 +80,7 @@ async function resolveOptionSelection(signal: Signal, deps: SelectionDeps): Prom
   try {
     snap = await deps.optionChain(underlying, { right, strikes: SELECTION_STRIKES, expiryRange: expiryWindow(sel.dte, now) });
   } catch (e) {
+    if (isRetryable(e)) throw e; // IB unavailable: the job is retried, never denied for it
     return deny(`the ${rest.symbol} option chain could not be read (${e instanceof Error ? e.message : String(e)})`);
   }
   const r = selectOption(snap, { right, delta: sel.delta, dte: sel.dte }, now);

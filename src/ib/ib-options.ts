@@ -121,8 +121,21 @@ export class IbOptions {
     });
   }
 
-  /** A snapshot of one option: bid/ask/last and the preferred greeks; fields missing when IB sent none in time. */
-  snapshot(option: Instrument, timeoutMs = 6_000): Promise<OptionSnapshot> {
+  /**
+   * A snapshot of one option: bid/ask/last and the preferred greeks; fields missing when IB sent none in
+   * time. 354 (no live subscription) switches the session to delayed data (type 3) and asks once more.
+   */
+  async snapshot(option: Instrument, timeoutMs = 6_000): Promise<OptionSnapshot> {
+    try {
+      return await this.snapshotOnce(option, timeoutMs);
+    } catch (e) {
+      if (!(e instanceof BrokerError) || e.code !== 354) throw e;
+      await this.conn.send('data', (api) => api.reqMarketDataType(3));
+      return this.snapshotOnce(option, timeoutMs);
+    }
+  }
+
+  private snapshotOnce(option: Instrument, timeoutMs: number): Promise<OptionSnapshot> {
     return this.queries.withLine(() => {
       const reqId = this.conn.nextReqId();
       const prices: { bid?: Decimal; ask?: Decimal; last?: Decimal } = {};
@@ -179,7 +192,11 @@ export class IbOptions {
       const strikes = nearestStrikes([...new Map(listed.map((c) => [c.strike!.toString(), c.strike!])).values()], price, query.strikes ?? 10);
       const wanted = listed.filter((c) => strikes.some((k) => c.strike?.eq(k)))
         .sort((a, b) => a.strike!.cmp(b.strike!) || (a.right ?? '').localeCompare(b.right ?? ''));
-      const snaps = await Promise.all(wanted.map((c) => this.snapshot(c)));
+      // one contract IB will not quote (an error other than a lost session) leaves its row without prices
+      const snaps = await Promise.all(wanted.map((c) => this.snapshot(c).catch((e: unknown) => {
+        if (e instanceof BrokerError && e.kind === 'retryable') throw e;
+        return {};
+      })));
       wanted.forEach((c, i) => rows.push({ instrument: c, ...snaps[i] }));
     }
     return {
