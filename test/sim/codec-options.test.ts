@@ -47,6 +47,24 @@ describe.each(VERSIONS)('option messages at server version %i', (v) => {
     expect(encodeClientMessage(msg, v).map((x) => (x === undefined || x === null ? '' : String(x)))).toEqual(sent[0]);
   });
 
+  it('calculateImpliedVolatility / calculateOptionPrice and their cancels from stoqey decode', () => {
+    const sent: string[][] = [];
+    const enc = new Encoder({
+      serverVersion: v,
+      sendMsg: (...tokens: unknown[]) => sent.push((tokens.flat(Infinity) as unknown[]).join('\0').split('\0')),
+      emitError: (msg: string) => { throw new Error(msg); },
+    });
+    const c = { symbol: 'AAPL', secType: SecType.OPT, exchange: 'SMART', currency: 'USD', lastTradeDateOrContractMonth: '20271217', strike: 200, right: 'C', multiplier: 100 } as never;
+    enc.calculateImpliedVolatility(1, c, 22.5, 190);
+    enc.calculateOptionPrice(2, c, 0.3, 190);
+    enc.cancelCalculateImpliedVolatility(1);
+    enc.cancelCalculateOptionPrice(2);
+    const msgs = sent.map((f) => decodeClientMessage(f, v));
+    expect(msgs[0]).toMatchObject({ type: 'REQ_CALC_IMPLIED_VOLAT', reqId: 1, optionPrice: 22.5, underPrice: 190, contract: { symbol: 'AAPL', strike: 200, right: 'C', multiplier: '100' } });
+    expect(msgs[1]).toMatchObject({ type: 'REQ_CALC_OPTION_PRICE', reqId: 2, volatility: 0.3, underPrice: 190 });
+    expect(msgs.slice(2).map((m) => m.type)).toEqual(['CANCEL_CALC_IMPLIED_VOLAT', 'CANCEL_CALC_OPTION_PRICE']);
+  });
+
   it('securityDefinitionOptionParameter(+End) decodes in stoqey', () => {
     const r = stoqeyDecode(v, [
       { type: 'SECURITY_DEFINITION_OPTION_PARAMETER', reqId: 7, exchange: 'SMART', underlyingConId: 265598, tradingClass: 'AAPL', multiplier: '100', expirations: ['20271217', '20280121'], strikes: [180, 182.5, 190] },

@@ -87,6 +87,10 @@ function clientSamples(v: number): ClientMessage[] {
     { type: 'CANCEL_ORDER', orderId: 8, manualOrderCancelTime: '20261231-10:00:00', ...(v >= 192 ? { extOperator: 'op', manualOrderIndicator: 1 } : {}) },
     v >= 192 ? { type: 'REQ_GLOBAL_CANCEL', extOperator: 'op', manualOrderIndicator: 0 } : { type: 'REQ_GLOBAL_CANCEL' },
     { type: 'REQ_SEC_DEF_OPT_PARAMS', reqId: 9, underlyingSymbol: 'AAPL', underlyingSecType: 'STK', underlyingConId: 265598 },
+    { type: 'REQ_CALC_IMPLIED_VOLAT', reqId: 10, contract: { symbol: 'AAPL', secType: 'OPT', lastTradeDateOrContractMonth: '20271217', strike: 200, right: 'C', multiplier: '100', exchange: 'SMART', currency: 'USD' }, optionPrice: 22.5, underPrice: 190 },
+    { type: 'REQ_CALC_OPTION_PRICE', reqId: 11, contract: { conId: 5, exchange: 'SMART' }, volatility: 0.3, underPrice: 190 },
+    { type: 'CANCEL_CALC_IMPLIED_VOLAT', reqId: 10 },
+    { type: 'CANCEL_CALC_OPTION_PRICE', reqId: 11 },
   ];
 }
 

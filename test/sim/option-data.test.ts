@@ -63,6 +63,22 @@ describe('option data', () => {
     expect(callBid[3]).toBeGreaterThan(0.29);
   });
 
+  it('calculateImpliedVolatility and calculateOptionPrice answer tick 53 consistent with Black-Scholes', async () => {
+    const c = await connectClient(sim.port, 5);
+    const t = (Date.UTC(2027, 11, 17, 21) - Date.now()) / (365 * 86_400_000);
+    const price = blackScholes({ right: 'C', spot: 195, strike: 200, t, vol: 0.42, rate: 0.04 }).price;
+    c.ib.calculateImpliedVolatility(1, opt(200, 'C'), price, 195);
+    c.ib.calculateOptionPrice(2, opt(200, 'C'), 0.42, 195);
+    c.ib.calculateOptionPrice(3, { symbol: 'AAPL', secType: 'STK', exchange: 'SMART', currency: 'USD' } as never, 0.42, 195);
+    const iv = await c.until('tickOptionComputation', (a) => a[0] === 1);
+    const px = await c.until('tickOptionComputation', (a) => a[0] === 2);
+    expect(iv[1]).toBe(53);
+    expect(iv[3]).toBeCloseTo(0.42, 4);
+    expect(px[5]).toBeCloseTo(price, 2);
+    expect(px[10]).toBe(195);
+    await c.until('error', (a) => a[2] === 3 && a[1] === 200);
+  });
+
   it('delayed market data sends the delayed computation ticks (80..83)', async () => {
     const c = await connectClient(sim.port, 3);
     c.ib.reqMarketDataType(3);

@@ -6,6 +6,7 @@
  */
 import { impliedVol, type OptionRight } from '../engine/black-scholes.js';
 import { optionModel, type SimInstrument } from '../engine/instruments.js';
+import type { WireContract } from '../wire/messages.js';
 import type { SessionContext } from './session-types.js';
 
 const NO_SECDEF = 'No security definition has been found for the request';
@@ -51,6 +52,34 @@ export function handleReqSecDefOptParams(s: SessionContext, r: SecDefOptRequest)
 }
 
 const round = (x: number, dp: number): string => String(Number(x.toFixed(dp)));
+
+/** The fields of REQ_CALC_IMPLIED_VOLAT / REQ_CALC_OPTION_PRICE the handler uses. */
+export interface OptionCalcRequest {
+  readonly reqId: number;
+  readonly contract: WireContract;
+  readonly underPrice: number;
+  /** given: the option price (implied volatility asked) or the volatility (price asked) */
+  readonly optionPrice?: number;
+  readonly volatility?: number;
+}
+
+/**
+ * REQ_CALC_IMPLIED_VOLAT / REQ_CALC_OPTION_PRICE: one TICK_OPTION_COMPUTATION with tick type 53
+ * (CUST_OPTION_COMPUTATION) at the given underlying price; 200 for a contract that is not one option.
+ */
+export function handleOptionCalc(s: SessionContext, r: OptionCalcRequest): void {
+  const ins = s.engine.instruments.resolve(r.contract);
+  if (!ins || ins.secType !== 'OPT' || ins.strike === undefined) return s.send({ type: 'ERR_MSG', reqId: r.reqId, code: 200, message: NO_SECDEF });
+  const now = s.engine.now();
+  const t = Math.max(ins.expiryMs - now, 0) / (365 * 86_400_000);
+  const vol = r.volatility ?? impliedVol(r.optionPrice ?? 0, { right: ins.right as OptionRight, spot: r.underPrice, strike: ins.strike, t, rate: ins.rate });
+  const g = vol === undefined ? undefined : optionModel(ins, r.underPrice, now, vol);
+  s.send({
+    type: 'TICK_OPTION_COMPUTATION', reqId: r.reqId, tickType: 53, tickAttrib: 1, impliedVol: vol === undefined ? -1 : round(vol, 6),
+    delta: g ? round(g.delta, 6) : -2, optPrice: r.optionPrice !== undefined ? r.optionPrice : g ? round(g.price, 4) : -1, pvDividend: 0,
+    gamma: g ? round(g.gamma, 6) : -2, vega: g ? round(g.vega, 6) : -2, theta: g ? round(g.theta, 6) : -2, undPrice: r.underPrice,
+  });
+}
 
 /** The four TICK_OPTION_COMPUTATION messages of an option (no-op for other instruments). */
 export function sendOptionComputations(s: SessionContext, reqId: number, ins: SimInstrument): void {

@@ -362,6 +362,11 @@ export type ClientMessage =
   | { readonly type: 'CANCEL_ORDER'; readonly orderId: number; readonly manualOrderCancelTime?: string; readonly extOperator?: string; readonly manualOrderIndicator?: number }
   | { readonly type: 'REQ_GLOBAL_CANCEL'; readonly extOperator?: string; readonly manualOrderIndicator?: number }
   /** No version field. `futFopExchange` is "" for stock options; `underlyingSecType` "STK" / "FUT" / "IND". */
+  /** Version 2 (stoqey) or 3 (ibapi); `options` is the "tag=value;" string (empty). Answered by TICK_OPTION_COMPUTATION tick 53. */
+  | { readonly type: 'REQ_CALC_IMPLIED_VOLAT'; readonly reqId: number; readonly contract: WireContract; readonly optionPrice: number; readonly underPrice: number; readonly options?: string }
+  | { readonly type: 'REQ_CALC_OPTION_PRICE'; readonly reqId: number; readonly contract: WireContract; readonly volatility: number; readonly underPrice: number; readonly options?: string }
+  | { readonly type: 'CANCEL_CALC_IMPLIED_VOLAT'; readonly reqId: number }
+  | { readonly type: 'CANCEL_CALC_OPTION_PRICE'; readonly reqId: number }
   | { readonly type: 'REQ_SEC_DEF_OPT_PARAMS'; readonly reqId: number; readonly underlyingSymbol: string; readonly futFopExchange?: string; readonly underlyingSecType: string; readonly underlyingConId: number }
   | { readonly type: 'UNKNOWN'; readonly msgId: number; readonly fields?: readonly string[] };
 
@@ -577,6 +582,10 @@ export const CLIENT_MSG_ID = {
   CANCEL_POSITIONS_MULTI: 75,
   REQ_ACCOUNT_UPDATES_MULTI: 76,
   CANCEL_ACCOUNT_UPDATES_MULTI: 77,
+  REQ_CALC_IMPLIED_VOLAT: 54,
+  REQ_CALC_OPTION_PRICE: 55,
+  CANCEL_CALC_IMPLIED_VOLAT: 56,
+  CANCEL_CALC_OPTION_PRICE: 57,
   REQ_SEC_DEF_OPT_PARAMS: 78,
   REQ_COMPLETED_ORDERS: 99,
 } as const satisfies Record<Exclude<ClientMessageType, 'UNKNOWN'>, number>;
