@@ -79,6 +79,17 @@ describe('option data', () => {
     await c.until('error', (a) => a[2] === 3 && a[1] === 200);
   });
 
+  it('generic tick 106 gives the implied volatility (tick 24) of an option and of its underlying', async () => {
+    const c = await connectClient(sim.port, 6);
+    c.ib.reqMktData(1, opt(200, 'C'), '106', true, false);
+    c.ib.reqMktData(2, { symbol: 'AAPL', secType: 'STK', exchange: 'SMART', currency: 'USD' } as never, '106', true, false);
+    await c.until('tickSnapshotEnd', (a) => a[0] === 1);
+    await c.until('tickSnapshotEnd', (a) => a[0] === 2);
+    const iv = (id: number) => c.of('tickGeneric').find((a) => a[0] === id && a[1] === 24)?.[2];
+    expect(iv(1)).toBeCloseTo(0.3, 6);
+    expect(iv(2)).toBeCloseTo(0.3, 6);
+  });
+
   it('delayed market data sends the delayed computation ticks (80..83)', async () => {
     const c = await connectClient(sim.port, 3);
     c.ib.reqMarketDataType(3);

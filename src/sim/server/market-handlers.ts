@@ -6,7 +6,7 @@ import type { SimInstrument } from '../engine/instruments.js';
 import { contractOf } from '../engine/order-book.js';
 import { barSeconds, durationSeconds, formatBarDate, generateBars, parseEndTime } from '../engine/history.js';
 import type { WireBar, WireContract, WireContractDetails } from '../wire/messages.js';
-import { sendOptionComputations } from './option-handlers.js';
+import { sendImpliedVolTick, sendOptionComputations } from './option-handlers.js';
 import type { SessionContext } from './session-types.js';
 
 const NO_SECDEF = 'No security definition has been found for the request';
@@ -88,6 +88,7 @@ export function sendTicks(s: SessionContext, reqId: number, ins: SimInstrument, 
   s.send({ type: 'TICK_PRICE', reqId, tickType: t(7, 73), price: q.low.toString(), size: 0, attrMask: 0 });
   s.send({ type: 'TICK_PRICE', reqId, tickType: t(9, 75), price: q.close.toString(), size: 0, attrMask: 0 });
   s.send({ type: 'TICK_PRICE', reqId, tickType: t(14, 76), price: q.open.toString(), size: 0, attrMask: 0 });
+  if (generic.includes('106')) sendImpliedVolTick(s, reqId, ins);
   if (generic.includes('236') && ins.secType === 'STK') {
     s.send({ type: 'TICK_GENERIC', reqId, tickType: 46, value: ins.shortableShares > 1000 ? 3 : ins.shortableShares > 0 ? 2 : 1 });
     s.send({ type: 'TICK_SIZE', reqId, tickType: 89, size: ins.shortableShares });

@@ -81,6 +81,21 @@ export function handleOptionCalc(s: SessionContext, r: OptionCalcRequest): void 
   });
 }
 
+/**
+ * Generic tick 106 → TICK_GENERIC 24 (option implied volatility): an option's own volatility, or for an
+ * underlying the volatility of its nearest-the-money option (none when it has no options).
+ */
+export function sendImpliedVolTick(s: SessionContext, reqId: number, ins: SimInstrument): void {
+  let vol: number | undefined;
+  if (ins.secType === 'OPT') vol = ins.impliedVolatility;
+  else {
+    const spot = s.engine.market.quote(ins).last.toNumber();
+    const atm = s.engine.instruments.optionsOf(ins.conId).sort((a, b) => Math.abs((a.strike ?? 0) - spot) - Math.abs((b.strike ?? 0) - spot) || a.expiryMs - b.expiryMs)[0];
+    vol = atm?.impliedVolatility;
+  }
+  if (vol !== undefined && vol > 0) s.send({ type: 'TICK_GENERIC', reqId, tickType: 24, value: round(vol, 6) });
+}
+
 /** The four TICK_OPTION_COMPUTATION messages of an option (no-op for other instruments). */
 export function sendOptionComputations(s: SessionContext, reqId: number, ins: SimInstrument): void {
   if (ins.secType !== 'OPT' || ins.strike === undefined) return;
