@@ -123,11 +123,8 @@ function cashSecuredPut(i: PreTradeIntent, ctx: PreTradeContext, x: PutReservedE
     + `(strike × ${x.multiplier.toString()} × ${opening}) but ${fmtMoney(Decimal.max(have, 0))} is available after working buys, the buffer and ${fmtMoney(secured)} securing other puts`);
 }
 
-/**
- * The working orders the rules see: `evaluate` builds the rule context by spreading its
- * `EvaluationContext`, which carries `working`; without it (a bare PreTradeContext) there are none.
- */
-const workingOf = (ctx: PreTradeContext): readonly WorkingOrder[] => (ctx as PreTradeContext & { working?: readonly WorkingOrder[] }).working ?? [];
+/** The working orders the rules see (`PreTradeContext.working`; `evaluate` passes its own). */
+const workingOf = (ctx: PreTradeContext): readonly WorkingOrder[] => ctx.working ?? [];
 
 /** IRA_UNCOVERED_OPTION for an IRA option SELL that opens anything but a covered call or a cash-secured put. */
 export const iraOptionSellToOpen: Rule = (i, ctx) => {

@@ -17,6 +17,7 @@ import type {
   RiskLimits,
   Signal,
   TradingState,
+  WorkingOrder,
 } from '../domain/types.js';
 import { isIraType } from '../domain/types.js';
 import { contractName } from '../domain/option-fields.js';
@@ -61,6 +62,8 @@ export interface PreTradeContext {
   readonly exposure?: Exposure;
   /** initial margin per futures contract, in the instrument currency */
   readonly futuresInitialMargin?: Decimal;
+  /** this daemon's working orders (the IRA option rules count the calls and puts among them) */
+  readonly working?: readonly WorkingOrder[];
 }
 
 /** A named pre-trade check. */
