@@ -157,6 +157,11 @@ export class IbQueries {
           }),
           on(this.conn, EventName.contractDetailsEnd, (id: number) => {
             if (id !== reqId) return;
+            const distinct = new Set(found.map((d) => d.contract.conId));
+            if ((instrument.secType === 'OPT' || instrument.secType === 'FUT') && distinct.size > 1) {
+              // an option or future that names several contracts is ambiguous: never pick one silently
+              return fail(new BrokerError(`${name} is ambiguous: ${distinct.size} contracts match (give lastTradeDateOrContractMonth as yyyymmdd, strike and right, or conId)`, 'orderRejected', 200));
+            }
             const best = found.find((d) => !instrument.primaryExchange || d.contract.primaryExch === instrument.primaryExchange) ?? found[0];
             if (best) done(contractInfoFromWire(best));
             else fail(new BrokerError(`${name} failed: no security definition found`, 'orderRejected', 200));

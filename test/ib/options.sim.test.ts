@@ -71,6 +71,13 @@ describe('adapter option queries', () => {
     await expect(broker.optionChain(AAPL, { expiry: '20300101' })).rejects.toThrow(/no expiration 20300101/);
   });
 
+  it('contract details of an option or future that names several contracts fail as ambiguous (200)', async () => {
+    await expect(broker.contractDetails({ symbol: 'AAPL', secType: 'OPT', exchange: 'SMART', currency: 'USD', lastTradeDateOrContractMonth: EXP, right: 'C' }))
+      .rejects.toMatchObject({ code: 200, message: expect.stringMatching(/ambiguous: 5 contracts match/) });
+    await expect(broker.contractDetails({ symbol: 'ES', secType: 'FUT', exchange: 'CME', currency: 'USD' })).rejects.toMatchObject({ code: 200 });
+    expect((await broker.contractDetails(CALL_200)).conId).toBeGreaterThan(0);
+  });
+
   it('optionGreeks and quote of one option; positions carry the option fields', async () => {
     const g = await broker.optionGreeks(CALL_200);
     expect(g?.impliedVol?.toNumber()).toBeCloseTo(0.3, 6);
