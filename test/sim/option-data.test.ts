@@ -115,3 +115,20 @@ describe('option data', () => {
     expect(short[3].commission).toBe(1.3);
   });
 });
+
+describe('expired options', () => {
+  it('are left out of reqSecDefOptParams and of contract details unless includeExpired', async () => {
+    await sim.close();
+    sim = await startTestSim({ fixture: { ...OPTIONS_FIXTURE, chains: [{ underlying: 'AAPL', expiries: ['20200117', EXP], strikes: [190, 200], rights: ['C'] }] } });
+    const c = await connectClient(sim.port, 7);
+    c.ib.reqSecDefOptParams(1, 'AAPL', '', SecType.STK, 265598);
+    await c.until('securityDefinitionOptionParameterEnd', (a) => a[0] === 1);
+    expect(c.of('securityDefinitionOptionParameter')[0]?.[5]).toEqual([EXP]);
+    const old = { symbol: 'AAPL', secType: 'OPT', exchange: 'SMART', currency: 'USD', lastTradeDateOrContractMonth: '20200117', strike: 190, right: 'C' };
+    c.ib.reqContractDetails(2, old as never);
+    await c.until('error', (a) => a[2] === 2 && a[1] === 200);
+    c.ib.reqContractDetails(3, { ...old, includeExpired: true } as never);
+    await c.until('contractDetailsEnd', (a) => a[0] === 3);
+    expect(c.of('contractDetails').filter((a) => a[0] === 3)).toHaveLength(1);
+  });
+});

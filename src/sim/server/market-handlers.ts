@@ -57,7 +57,10 @@ function plainDetails(s: SessionContext, ins: SimInstrument, asked: WireContract
 
 /** REQ_CONTRACT_DATA: one CONTRACT_DATA per matching instrument, CONTRACT_DATA_END; or error 200. */
 export function handleReqContractData(s: SessionContext, reqId: number, contract: WireContract): void {
-  const found = s.engine.instruments.find(contract);
+  const now = s.engine.now();
+  // expired options only with includeExpired, as IB answers (futures months are served regardless: the
+  // default household's ES month must not vanish with the calendar)
+  const found = s.engine.instruments.find(contract).filter((i) => contract.includeExpired || i.secType !== 'OPT' || i.expiryMs > now);
   if (found.length === 0) {
     s.send({ type: 'ERR_MSG', reqId, code: 200, message: NO_SECDEF });
     return;

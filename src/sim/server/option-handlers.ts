@@ -32,7 +32,9 @@ export function handleReqSecDefOptParams(s: SessionContext, r: SecDefOptRequest)
   if (!und) return s.send({ type: 'ERR_MSG', reqId: r.reqId, code: 200, message: NO_SECDEF });
   const groups = new Map<string, SimInstrument[]>();
   if (!r.futFopExchange) {
-    for (const o of s.engine.instruments.optionsOf(und.conId)) {
+    const now = s.engine.now();
+    // like IB, expired contracts are not listed
+    for (const o of s.engine.instruments.optionsOf(und.conId).filter((x) => x.expiryMs === 0 || x.expiryMs > now)) {
       const key = `${o.tradingClass}|${o.multiplierText}`;
       groups.set(key, [...(groups.get(key) ?? []), o]);
     }
