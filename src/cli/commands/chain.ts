@@ -45,6 +45,21 @@ export function optionLabel(i: { symbol: string; lastTradeDateOrContractMonth?: 
   return `${i.symbol} ${i.lastTradeDateOrContractMonth ?? ''} ${i.strike?.toString() ?? ''} ${i.right ?? ''}`.replace(/\s+/g, ' ').trim();
 }
 
+/** The option instrument of a position (for its greeks). */
+const optionOf = (p: PositionSnapshot): Instrument => ({
+  symbol: p.symbol, secType: 'OPT', exchange: 'SMART', currency: p.currency, ...(p.conId !== undefined ? { conId: p.conId } : {}),
+  ...(p.lastTradeDateOrContractMonth ? { lastTradeDateOrContractMonth: p.lastTradeDateOrContractMonth } : {}),
+  ...(p.strike ? { strike: p.strike } : {}), ...(p.right ? { right: p.right } : {}), ...(p.multiplier ? { multiplier: p.multiplier } : {}),
+});
+
+/** Greeks of every option position, by conId (one snapshot per contract; undefined when none came). */
+export async function positionGreeks(ctx: QueryContext, rows: readonly PositionSnapshot[]): Promise<Map<number, OptionGreeks | undefined>> {
+  const options = [...new Map(rows.filter((p) => p.secType === 'OPT' && p.conId !== undefined).map((p) => [p.conId!, p])).values()];
+  const get = ctx.broker.optionGreeks?.bind(ctx.broker);
+  const greeks = await Promise.all(options.map((p) => (get ? get(optionOf(p)).catch(() => undefined) : Promise.resolve(undefined))));
+  return new Map(options.map((p, i) => [p.conId!, greeks[i]]));
+}
+
 /** One account's (or the household's) delta exposure on one underlying, in shares. */
 export interface DeltaExposure {
   /** account id, or "TOTAL" for the household */

@@ -21,7 +21,7 @@ import { BrokerError } from '../../execution/broker-port.js';
 import type { BrokerPort, HistoryRequest } from '../../execution/broker-port.js';
 import { cliConfig, connectCliBroker, globalOptions } from '../context.js';
 import { CliError, formatTable } from '../output.js';
-import { GREEK_HEADERS, deltaExposure, formatExposure, greekCells, parseOptionSpec, registerChainCommand } from './chain.js';
+import { GREEK_HEADERS, deltaExposure, formatExposure, greekCells, parseOptionSpec, positionGreeks, registerChainCommand } from './chain.js';
 
 /** What the query commands need from a broker (IbBroker in production, anything BrokerPort-like in tests). */
 export type QueryBroker = Pick<
@@ -70,21 +70,6 @@ export async function accountsCommand(ctx: QueryContext): Promise<void> {
   });
   emit(ctx, rows, () => formatTable(['account', 'declared type', 'label', 'IB type', 'base', 'status'],
     rows.map((r) => [r.account, r.declaredType, r.label, r.brokerAccountType, r.baseCurrency, r.status])));
-}
-
-/** The option instrument of a position (for its greeks). */
-const optionOf = (p: PositionSnapshot): Instrument => ({
-  symbol: p.symbol, secType: 'OPT', exchange: 'SMART', currency: p.currency, ...(p.conId !== undefined ? { conId: p.conId } : {}),
-  ...(p.lastTradeDateOrContractMonth ? { lastTradeDateOrContractMonth: p.lastTradeDateOrContractMonth } : {}),
-  ...(p.strike ? { strike: p.strike } : {}), ...(p.right ? { right: p.right } : {}), ...(p.multiplier ? { multiplier: p.multiplier } : {}),
-});
-
-/** Greeks of every option position, by conId (one snapshot per contract; undefined when none came). */
-async function positionGreeks(ctx: QueryContext, rows: readonly PositionSnapshot[]): Promise<Map<number, OptionGreeks | undefined>> {
-  const options = [...new Map(rows.filter((p) => p.secType === 'OPT' && p.conId !== undefined).map((p) => [p.conId!, p])).values()];
-  const get = ctx.broker.optionGreeks?.bind(ctx.broker);
-  const greeks = await Promise.all(options.map((p) => (get ? get(optionOf(p)).catch(() => undefined) : Promise.resolve(undefined))));
-  return new Map(options.map((p, i) => [p.conId!, greeks[i]]));
 }
 
 /** `positions`: every position of every linked account; options with greeks, then the delta exposure per underlying. */
