@@ -163,7 +163,7 @@ export async function startDaemon(o: DaemonOptions): Promise<DaemonHandle> {
     // an option by delta/DTE, a future without a month: pinned to one contract before any account (issue 12)
     const chosen = await resolveInstrument(signal, {
       ...(broker.optionChain ? { optionChain: (u, q) => broker.optionChain!(u, q) } : {}),
-      ...(broker.contracts ? { contracts: (q) => broker.contracts!(q) } : {}), now: () => clock.now(),
+      ...(broker.contracts ? { contracts: (q) => broker.contracts!(q) } : {}), futuresMonth: config.execution.futuresMonth, now: () => clock.now(),
       audit: (type, data) => infra.audit.append({ type, signalId: signal.id, data: { jobId: job.jobId, ...data } }),
     });
     if (!chosen.ok) return { job, signal, denied: deniedOutcome(signal.id, targets, chosen.reason), tasks: [] };

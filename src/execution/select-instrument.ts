@@ -18,6 +18,8 @@ import { expiryWindow, selectOption, type SelectionAudit } from '../sizing/selec
 export interface SelectionDeps {
   readonly optionChain?: (underlying: Instrument, query: OptionChainQuery) => Promise<OptionChainSnapshot>;
   readonly contracts?: (query: Instrument) => Promise<readonly Instrument[]>;
+  /** config `execution.futuresMonth`: `front` (default) or `deny` a month-less future when several are listed */
+  readonly futuresMonth?: 'front' | 'deny';
   readonly now: () => number;
   readonly audit: (type: 'option.selection' | 'future.month', data: { readonly ok: boolean; readonly audit?: unknown; readonly message?: string }) => Promise<unknown>;
 }
@@ -55,6 +57,10 @@ async function resolveFrontMonth(signal: Signal, deps: SelectionDeps): Promise<S
     return deny(`the broker's contract list failed (${e instanceof Error ? e.message : String(e)})`);
   }
   if (listed.length <= 1) return { ok: true, signal };
+  if (deps.futuresMonth === 'deny') {
+    const months = listed.map((c) => c.lastTradeDateOrContractMonth ?? '?').join(', ');
+    return deny(`it names ${listed.length} months (${months}) and execution.futuresMonth is "deny": give instrument.lastTradeDateOrContractMonth`);
+  }
   const front = frontMonth(listed, deps.now());
   if (!front) return deny(`none of its ${listed.length} listed months is still trading`);
   await deps.audit('future.month', { ok: true, audit: { rule: 'front month', chosen: front.contract.lastTradeDateOrContractMonth, conId: front.contract.conId, considered: front.considered } });

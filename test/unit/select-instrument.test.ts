@@ -45,6 +45,11 @@ describe('resolveInstrument', () => {
     expect(r.ok && r.signal.instrument.select).toBeUndefined();
   });
 
+  it('futures with execution.futuresMonth "deny": several months are denied as ambiguous', async () => {
+    const r = await resolveInstrument(future, deps({ contracts: async () => [es('202703', 2), es('202612', 1)], futuresMonth: 'deny' }).deps);
+    expect(r).toMatchObject({ ok: false, reason: { code: 'NO_PRICE', message: 'no ES futures contract could be chosen: it names 2 months (202703, 202612) and execution.futuresMonth is "deny": give instrument.lastTradeDateOrContractMonth' } });
+  });
+
   it('futures: one listed month passes through; several → the front month, audited', async () => {
     expect(await resolveInstrument(future, deps({ contracts: async () => [es('202612', 1)] }).deps)).toEqual({ ok: true, signal: future });
     const { deps: dd, audits } = deps({ contracts: async () => [es('202703', 2), es('202612', 1)] });
