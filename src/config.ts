@@ -91,6 +91,8 @@ export interface ExecutionConfig {
   readonly quoteTimeoutMs: number;
   /** SIGTERM/SIGINT: time to drain in-flight work before a forced close; default 25000 */
   readonly shutdownTimeoutMs: number;
+  /** a futures signal without a month when several are listed: trade the `front` month (default) or `deny` it as ambiguous */
+  readonly futuresMonth: 'front' | 'deny';
 }
 
 /** The MCP server (CONTRACT §8). Writes are off unless enabled, and then only for the listed accounts. */
@@ -346,7 +348,7 @@ function readIra(r: FieldReader, raw: unknown): IraPolicy {
 
 function readExecution(r: FieldReader, raw: unknown): ExecutionConfig {
   const s = r.section(raw, 'execution') ?? {};
-  const keys = ['ackTimeoutMs', 'inflightCheckMs', 'reconcileIntervalMs', 'maxUnresolvedCycles', 'quoteTimeoutMs', 'shutdownTimeoutMs', 'maxSignalAgeMs'];
+  const keys = ['ackTimeoutMs', 'inflightCheckMs', 'reconcileIntervalMs', 'maxUnresolvedCycles', 'quoteTimeoutMs', 'shutdownTimeoutMs', 'maxSignalAgeMs', 'futuresMonth'];
   r.unknownKeys(s, 'execution', keys, true);
   const ms = (k: string, dflt: number): number => r.int(s[k], `execution.${k}`, dflt, 1, MAX_MS);
   return {
@@ -357,6 +359,7 @@ function readExecution(r: FieldReader, raw: unknown): ExecutionConfig {
     maxUnresolvedCycles: r.int(s.maxUnresolvedCycles, 'execution.maxUnresolvedCycles', 3, 1, 1000),
     quoteTimeoutMs: ms('quoteTimeoutMs', 3000),
     shutdownTimeoutMs: ms('shutdownTimeoutMs', 25_000),
+    futuresMonth: r.oneOf<'front' | 'deny'>(s.futuresMonth, 'execution.futuresMonth', 'front', ['front', 'deny']),
   };
 }
 

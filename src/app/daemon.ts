@@ -26,6 +26,7 @@ import { parseSignal, formatFieldErrors, type FieldError } from '../ingest/parse
 import { BrokerUnavailableError, type BrokerPort } from '../execution/broker-port.js';
 import { noTargetResult, targetAccounts } from '../execution/evaluate.js';
 import { ExecutionService, type AccountTask } from '../execution/execution-service.js';
+import { deniedOutcome, resolveInstrument } from '../execution/select-instrument.js';
 import { MarketContext } from '../execution/market-context.js';
 import { OrderEventProcessor } from '../execution/order-events.js';
 import { DuplicateGuard, UnresolvedWatch } from '../execution/order-guards.js';
@@ -80,6 +81,8 @@ interface PreparedJob {
   readonly signal?: Signal;
   readonly errors?: readonly FieldError[];
   readonly prior?: Outcome & { readonly jobId?: string };
+  /** decided for every target before any account task (an option selection that found no contract) */
+  readonly denied?: Outcome;
   readonly tasks: readonly AccountTask[];
   /** results known without evaluation: DUPLICATE for accounts an earlier job handled, or a target matching nothing */
   readonly known?: readonly AccountResult[];
@@ -222,16 +225,24 @@ export function launchDaemon(o: DaemonOptions): DaemonHandle {
     const targets = targetAccounts(signal, config.accounts, linked);
     const none = noTargetResult(signal, config.accounts, targets);
     if (none) return { job, signal, tasks: [], known: [none] };
+    // an option by delta/DTE, a future without a month: pinned to one contract before any account (issue 12)
+    const chosen = await resolveInstrument(signal, {
+      ...(broker.optionChain ? { optionChain: (u, q) => broker.optionChain!(u, q) } : {}),
+      ...(broker.contracts ? { contracts: (q) => broker.contracts!(q) } : {}), futuresMonth: config.execution.futuresMonth, now: () => clock.now(),
+      audit: (type, data) => infra.audit.append({ type, signalId: signal.id, data: { jobId: job.jobId, ...data } }),
+    });
+    if (!chosen.ok) return { job, signal, denied: deniedOutcome(signal.id, targets, chosen.reason), tasks: [] };
     // a reused signal id from another job: accounts it handled are DUPLICATE, new accounts are evaluated
     const handled = new Set(prior?.results.map((r) => r.account));
-    const tasks = targets.filter((t) => !handled.has(t.account)).map((target) => ({ jobId: job.jobId, signal, target }));
-    return { job, signal, tasks, ...(prior ? { prior, known: duplicateOf(prior).results.filter((r) => targets.some((t) => t.account === r.account)) } : {}) };
+    const tasks = targets.filter((t) => !handled.has(t.account)).map((target) => ({ jobId: job.jobId, signal: chosen.signal, target }));
+    return { job, signal: chosen.signal, tasks, ...(prior ? { prior, known: duplicateOf(prior).results.filter((r) => targets.some((t) => t.account === r.account)) } : {}) };
   };
 
   const stages = {
     split: (p: PreparedJob): Split<AccountTask, JobValue> => {
       if (p.errors) return { kind: 'done', value: { kind: 'invalid', errors: p.errors } };
       if (p.prior?.jobId === p.job.jobId) return { kind: 'done', value: { kind: 'outcome', outcome: p.prior, fresh: false } };
+      if (p.denied) return { kind: 'done', value: { kind: 'outcome', outcome: p.denied, fresh: true } };
       if (p.tasks.length === 0) return { kind: 'done', value: { kind: 'outcome', outcome: { signalId: p.signal?.id ?? '', results: p.known ?? [] }, fresh: !p.prior } };
       return { kind: 'tasks', tasks: p.tasks };
     },

@@ -41,6 +41,14 @@ export interface Instrument {
   readonly strike?: Decimal;
   readonly right?: 'C' | 'P';
   readonly multiplier?: string;
+  /** options (issue 12): pick the contract from the chain at handling time (see docs/options.md) */
+  readonly select?: OptionSelect;
+}
+
+/** `instrument.select`: the expiry inside `dte` (days), the strike whose |delta| is closest to `delta`. */
+export interface OptionSelect {
+  readonly delta: Decimal;
+  readonly dte: readonly [number, number];
 }
 
 export type SizeSpec =
@@ -132,6 +140,74 @@ export interface Quote {
   readonly stale: boolean;
   /** epoch ms of the newest tick */
   readonly ts: number;
+  /** options only, when the broker sent them: the model greeks (tickOptionComputation) */
+  readonly greeks?: OptionGreeks;
+}
+
+// ---------------------------------------------------------------- options (issue 12)
+
+/** Greeks of one option as the broker computes them (IB: tickOptionComputation); unset when "not computed". */
+export interface OptionGreeks {
+  /** annual, as a fraction (0.30 = 30 %) */
+  readonly impliedVol?: Decimal;
+  readonly delta?: Decimal;
+  readonly gamma?: Decimal;
+  /** per 1 volatility point */
+  readonly vega?: Decimal;
+  /** per calendar day */
+  readonly theta?: Decimal;
+  /** the option price the greeks belong to */
+  readonly optPrice?: Decimal;
+  readonly undPrice?: Decimal;
+  /** which IB computation: model, bid, ask or last */
+  readonly source?: 'model' | 'bid' | 'ask' | 'last';
+}
+
+/** The expirations and strikes of an underlying on one exchange (IB: securityDefinitionOptionParameter). */
+export interface OptionChainParams {
+  readonly exchange: string;
+  readonly underlyingConId: number;
+  readonly tradingClass: string;
+  readonly multiplier: string;
+  /** yyyymmdd, ascending */
+  readonly expirations: readonly string[];
+  /** ascending */
+  readonly strikes: readonly Decimal[];
+}
+
+/** One option of a chain snapshot: the contract, its quote and greeks. */
+export interface OptionChainRow {
+  /** secType OPT with conId, expiry, strike, right and multiplier */
+  readonly instrument: Instrument;
+  readonly bid?: Decimal;
+  readonly ask?: Decimal;
+  readonly last?: Decimal;
+  readonly greeks?: OptionGreeks;
+}
+
+/** A chain at one instant: what option selection and the `chain` command work from. */
+export interface OptionChainSnapshot {
+  readonly underlying: Instrument;
+  readonly underlyingConId: number;
+  readonly underlyingPrice?: Decimal;
+  /** epoch ms when the snapshot was taken */
+  readonly asOf: number;
+  readonly tradingClass: string;
+  readonly multiplier: string;
+  /** every expiration of the chain (rows may cover only some) */
+  readonly expirations: readonly string[];
+  readonly rows: readonly OptionChainRow[];
+}
+
+/** Which part of a chain to snapshot. */
+export interface OptionChainQuery {
+  /** yyyymmdd; default: the nearest expiration */
+  readonly expiry?: string;
+  readonly right?: 'C' | 'P';
+  /** the N strikes nearest the underlying's price (default 10) */
+  readonly strikes?: number;
+  /** several expirations (option selection): every expiration whose date is in [from, to] (yyyymmdd) */
+  readonly expiryRange?: readonly [string, string];
 }
 
 export interface ContractInfo {
@@ -160,6 +236,11 @@ export interface PositionSnapshot {
   /** signed: negative is short */
   readonly quantity: number;
   readonly avgCost: Decimal;
+  /** options and futures: the contract fields (issue 12) */
+  readonly lastTradeDateOrContractMonth?: string;
+  readonly strike?: Decimal;
+  readonly right?: 'C' | 'P';
+  readonly multiplier?: string;
 }
 
 /** One linked account as the broker reports it, plus what the config declares. */
@@ -204,6 +285,9 @@ export interface WorkingOrder {
   readonly multiplier?: number;
   /** the price its cash was reserved at */
   readonly price?: Decimal;
+  /** options (issue 12), when known: what the order covers or secures */
+  readonly right?: 'C' | 'P';
+  readonly strike?: Decimal;
 }
 
 // ---------------------------------------------------------------- decisions and outcomes (CONTRACT §4)
@@ -214,6 +298,7 @@ export const REASON_CODES = [
   'UNKNOWN_ACCOUNT',
   'ACCOUNT_TYPE_MISMATCH',
   'IRA_SHORT_SALE',
+  'IRA_UNCOVERED_OPTION',
   'IRA_MARGIN',
   'IRA_FX_BORROW',
   'IRA_PROHIBITED_SECURITY',

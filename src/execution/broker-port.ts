@@ -16,6 +16,10 @@ import type {
   ContractInfo,
   Decimal,
   Instrument,
+  OptionChainParams,
+  OptionChainQuery,
+  OptionChainSnapshot,
+  OptionGreeks,
   OrderLeg,
   OrderType,
   PositionSnapshot,
@@ -209,6 +213,15 @@ export interface BrokerPort {
   historicalBars(instrument: Instrument, request: HistoryRequest): Promise<readonly Bar[]>;
   shortableShares(instrument: Instrument): Promise<number | undefined>;
   whatIf(leg: OrderLeg): Promise<WhatIfReport>;
+
+  /** Options (optional: a broker without them leaves them out): the chain's expirations and strikes per exchange. */
+  optionChainParams?(underlying: Instrument): Promise<readonly OptionChainParams[]>;
+  /** The model greeks of one option (a snapshot); undefined when the broker sends none in time. */
+  optionGreeks?(option: Instrument): Promise<OptionGreeks | undefined>;
+  /** Quotes and greeks of part of a chain at one instant (see `OptionChainQuery`). */
+  optionChain?(underlying: Instrument, query?: OptionChainQuery): Promise<OptionChainSnapshot>;
+  /** Every contract matching a partial instrument (contract details), e.g. all months of a future. */
+  contracts?(query: Instrument): Promise<readonly Instrument[]>;
 
   placeOrders(legs: readonly OrderLeg[]): Promise<readonly PlacedLeg[]>;
   cancelOrder(orderId: number): Promise<void>;

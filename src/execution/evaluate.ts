@@ -39,6 +39,7 @@ import { sizeOrder, type AuditInputs, type SizingResult } from '../sizing/size-o
 import { checkPreTrade, CHILD_RULES, GATE_RULES, LATE_STATE_RULES } from '../validation/check-pre-trade.js';
 import { childReasons, closeOcaGroup, legIntent, unique, withoutGroup } from '../validation/leg-checks.js';
 import { baseNotional } from '../validation/limit-rules.js';
+import { withPutReservations } from '../validation/option-rules.js';
 import { isIraAccount, type PreTradeContext, type PreTradeIntent } from '../validation/rule.js';
 
 export interface EvaluationContext {
@@ -118,7 +119,10 @@ export const childTif = (entry: Tif): Tif => (entry === 'DAY' || entry === 'GTC'
 export function buildLegs(signal: Signal, account: string, quantity: number, contract?: ContractInfo, joinOcaGroup?: string): OrderLeg[] {
   const o = signal.order;
   const conId = signal.instrument.conId ?? contract?.conId;
-  const instrument = conId === undefined ? signal.instrument : { ...signal.instrument, conId };
+  const withId = conId === undefined ? signal.instrument : { ...signal.instrument, conId };
+  // an option or future leg carries its multiplier (reservations, an unambiguous contract at IB)
+  const mult = withId.multiplier ?? (withId.secType !== 'STK' && withId.secType !== 'CASH' ? contract?.multiplier?.toString() : undefined);
+  const instrument = mult === undefined ? withId : { ...withId, multiplier: mult };
   const entryRef = orderRefFor(signal.id, account, 'entry');
   const common = { signalId: signal.id, account, instrument, quantity, outsideRth: o.outsideRth };
   const entry: OrderLeg = {
@@ -210,7 +214,8 @@ function toIntent(signal: Signal, account: string, sizing: SizingResult | undefi
 /** Exposure, futures book and rule context for `signal` in `ctx`, as seen with `working`. */
 function preTrade(signal: Signal, ctx: EvaluationContext, working: readonly WorkingOrder[]): { x: Exposure | undefined; book: FuturesBook | undefined; pre: PreTradeContext } {
   const a = ctx.account;
-  const x = a && computeExposure({ account: a, instrument: signal.instrument, contract: ctx.contract, working, ira: ctx.ira, fxToBase: ctx.fxToBase, ...(ctx.fxRates ? { fxRates: ctx.fxRates } : {}) });
+  // an IRA's short puts keep their cash reserved (issue 12): sizing and IRA_MARGIN see what is left
+  const x = withPutReservations(a && computeExposure({ account: a, instrument: signal.instrument, contract: ctx.contract, working, ira: ctx.ira, fxToBase: ctx.fxToBase, ...(ctx.fxRates ? { fxRates: ctx.fxRates } : {}) }), ctx, working);
   // futures orders always; any order in an account that holds or works futures (IRA cash backs their margin)
   const anyFutures = a && (a.positions.some((p) => p.secType === 'FUT' && p.quantity !== 0) || working.some((w) => w.secType === 'FUT' && w.account === a.id));
   const book = a && (signal.instrument.secType === 'FUT' || anyFutures) ? futuresBook(a, working, ctx.futuresMargins ?? new Map()) : undefined;

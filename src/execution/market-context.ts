@@ -19,6 +19,7 @@
  *    executions noted before it was requested.
  * Concurrent callers share one in-flight request.
  */
+import { optionFieldsOfPayload } from '../domain/option-fields.js';
 import { Decimal } from '../domain/types.js';
 import type { AccountSnapshot, AccountConfig, ContractInfo, Instrument, LegName, Quote, SecType, Side, WorkingOrder } from '../domain/types.js';
 import { workingOrderOf } from '../infra/outbox.js';
@@ -236,7 +237,7 @@ function mid(q: Quote): Decimal | undefined {
 
 /** An executed order reserved as if still working with its full quantity (conservative for partial fills). */
 function reservationOf(o: OwnOrder): WorkingOrder {
-  return workingOrderOf({ ...o, leg: o.leg ?? 'entry' }, o.quantity);
+  return { ...workingOrderOf({ ...o, leg: o.leg ?? 'entry' }, o.quantity), ...(o.secType === 'OPT' ? optionFieldsOfPayload((o as { payload?: string }).payload) : {}) };
 }
 
 function toSnapshot(

@@ -21,7 +21,9 @@
 import type { Observable } from 'rxjs';
 import type { Clock } from '../domain/clock.js';
 import { systemClock } from '../domain/clock.js';
-import type { ContractInfo, Decimal, Instrument, OrderLeg, PositionSnapshot, Quote } from '../domain/types.js';
+import type {
+  ContractInfo, Decimal, Instrument, OptionChainParams, OptionChainQuery, OptionChainSnapshot, OptionGreeks, OrderLeg, PositionSnapshot, Quote,
+} from '../domain/types.js';
 import { BrokerUnavailableError } from '../execution/broker-port.js';
 import type {
   Bar,
@@ -40,6 +42,7 @@ import { IbConnection } from './ib-connection.js';
 import type { IbConnectionOptions } from './ib-connection.js';
 import type { IbLogger } from './ib-log.js';
 import { silentLogger } from './ib-log.js';
+import { IbOptions } from './ib-options.js';
 import { IbOrders } from './ib-orders.js';
 import { IbQueries } from './ib-queries.js';
 import type { IbQueryOptions } from './ib-queries.js';
@@ -79,6 +82,7 @@ export class IbBroker implements BrokerPort {
   private readonly ids: OrderIdAllocator;
   private readonly orders: IbOrders;
   private readonly queries: IbQueries;
+  private readonly options: IbOptions;
   private readonly rec: IbReconcile;
   private readonly log: IbLogger;
 
@@ -92,6 +96,7 @@ export class IbBroker implements BrokerPort {
     this.conn.onNextValidId((id) => this.ids.onNextValidId(id));
     this.orders = new IbOrders(this.conn, this.ids, clock, this.log);
     this.queries = new IbQueries(this.conn, clock, o.queries);
+    this.options = new IbOptions(this.conn, clock, this.queries, o.queries?.timeoutMs !== undefined ? { timeoutMs: o.queries.timeoutMs } : {});
     this.rec = new IbReconcile(this.conn, this.orders, o.queries?.timeoutMs);
     this.conn.setReconciler(async (why) => {
       const snap = await this.rec.pass(why);
@@ -165,6 +170,22 @@ export class IbBroker implements BrokerPort {
   /** Borrow fee rate (percent per year) from FEE_RATE history; undefined when IB has none. Not in BrokerPort. */
   borrowFee(instrument: Instrument): Promise<Decimal | undefined> {
     return this.queries.borrowFee(instrument);
+  }
+
+  optionChainParams(underlying: Instrument): Promise<readonly OptionChainParams[]> {
+    return this.options.optionChainParams(underlying);
+  }
+
+  optionGreeks(option: Instrument): Promise<OptionGreeks | undefined> {
+    return this.options.optionGreeks(option);
+  }
+
+  optionChain(underlying: Instrument, query?: OptionChainQuery): Promise<OptionChainSnapshot> {
+    return this.options.optionChain(underlying, query);
+  }
+
+  contracts(query: Instrument): Promise<readonly Instrument[]> {
+    return this.options.contracts(query);
   }
 
   whatIf(leg: OrderLeg): Promise<WhatIfReport> {

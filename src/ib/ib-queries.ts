@@ -44,6 +44,16 @@ const TICK = { SHORTABLE_SHARES: 89 } as const;
 
 const asContract = (c: WireContract): Contract => c as unknown as Contract;
 
+/** The contract fields of an option or future position (expiry, strike, right, multiplier). */
+function contractFieldsOf(i: Instrument): Partial<PositionSnapshot> {
+  return {
+    ...(i.lastTradeDateOrContractMonth ? { lastTradeDateOrContractMonth: i.lastTradeDateOrContractMonth } : {}),
+    ...(i.strike ? { strike: i.strike } : {}),
+    ...(i.right ? { right: i.right } : {}),
+    ...(i.multiplier ? { multiplier: i.multiplier } : {}),
+  };
+}
+
 /** Read-only queries over an `IbConnection`. */
 export class IbQueries {
   private readonly contractCache = new Map<string, Promise<ContractInfo>>();
@@ -110,6 +120,7 @@ export class IbQueries {
                 ...(i.conId ? { conId: i.conId } : {}),
                 quantity,
                 avgCost: decOrUndefined(avgCost) ?? new Decimal(0),
+                ...(i.secType === 'OPT' || i.secType === 'FUT' ? contractFieldsOf(i) : {}),
               });
             }),
             on(this.conn, EventName.positionEnd, () => done(out)),
@@ -146,6 +157,11 @@ export class IbQueries {
           }),
           on(this.conn, EventName.contractDetailsEnd, (id: number) => {
             if (id !== reqId) return;
+            const distinct = new Set(found.map((d) => d.contract.conId));
+            if ((instrument.secType === 'OPT' || instrument.secType === 'FUT') && distinct.size > 1) {
+              // an option or future that names several contracts is ambiguous: never pick one silently
+              return fail(new BrokerError(`${name} is ambiguous: ${distinct.size} contracts match (give lastTradeDateOrContractMonth as yyyymmdd, strike and right, or conId)`, 'orderRejected', 200));
+            }
             const best = found.find((d) => !instrument.primaryExchange || d.contract.primaryExch === instrument.primaryExchange) ?? found[0];
             if (best) done(contractInfoFromWire(best));
             else fail(new BrokerError(`${name} failed: no security definition found`, 'orderRejected', 200));
@@ -224,6 +240,16 @@ export class IbQueries {
   async borrowFee(instrument: Instrument): Promise<Decimal | undefined> {
     const bars = await this.historicalBars(instrument, { barSize: '1 day', duration: '5 D', whatToShow: 'FEE_RATE', useRth: false });
     return bars.at(-1)?.close;
+  }
+
+  /** Runs a short-lived market-data request while holding one line of the shared budget. */
+  async withLine<T>(fn: () => Promise<T>): Promise<T> {
+    await this.acquireLine();
+    try {
+      return await fn();
+    } finally {
+      this.releaseLine();
+    }
   }
 
   private acquireLine(): Promise<void> {

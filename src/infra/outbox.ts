@@ -15,6 +15,7 @@
  */
 import type { Redis } from 'ioredis';
 import { Decimal, type LegName, type OrderLeg, type Outcome, type SecType, type Side, type WorkingOrder } from '../domain/types.js';
+import { optionFieldsOfPayload } from '../domain/option-fields.js';
 import { ORDER_STATES, WORKING_STATES as DOMAIN_WORKING, type OrderState } from '../domain/order-state.js';
 import type { Keys } from './keys.js';
 import { LuaScript } from './redis.js';
@@ -265,7 +266,7 @@ export class Outbox {
    */
   async listWorking(account: string): Promise<WorkingOrder[]> {
     const recs = (await this.listByState(RESERVING_STATES)).filter((r) => r.account === account);
-    return recs.map((r) => workingOrderOf(r, Math.max(0, r.quantity - r.filled)));
+    return recs.map((r) => ({ ...workingOrderOf(r, Math.max(0, r.quantity - r.filled)), ...(r.secType === 'OPT' ? optionFieldsOfPayload(r.payload) : {}) }));
   }
 
   private async getMany(refs: readonly string[]): Promise<OutboxRecord[]> {

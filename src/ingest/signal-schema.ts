@@ -136,6 +136,21 @@ export const instrumentSchema = z.strictObject({
       return String(v);
     })
     .optional(),
+  /** options: choose the contract by delta and days to expiry (issue 12) */
+  select: z
+    .strictObject({
+      /** target delta; the sign is ignored (−0.30 and 0.30 are the same for a put) */
+      delta: decimalField({ gt: -1, lte: 1 }).refine((x) => !x.isZero(), { error: 'expected a delta between −1 and 1 other than 0' }),
+      dte: z.tuple([z.int().min(0), z.int().min(0)]).refine(([a, b]) => a <= b, { error: 'expected [min, max] with min ≤ max' }),
+    })
+    .optional(),
+}).superRefine((i, ctx) => {
+  if (!i.select) return;
+  if (i.secType !== 'OPT') ctx.addIssue({ code: 'custom', path: ['select'], message: 'select is for options: expected secType "OPT"' });
+  if (!i.right) ctx.addIssue({ code: 'custom', path: ['right'], message: 'required with select (C or P)' });
+  for (const k of ['conId', 'strike', 'lastTradeDateOrContractMonth'] as const) {
+    if (i[k] !== undefined) ctx.addIssue({ code: 'custom', path: [k], message: 'not allowed with select (the contract is chosen from the chain)' });
+  }
 });
 
 const PERCENT = { gt: 0, lte: 100 } as const;

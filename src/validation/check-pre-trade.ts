@@ -8,6 +8,7 @@ import { hasPrice, bracketSides, nonZeroQuantity, withinBuyingPower, withinMaxNo
 import { accountTypeMatches, knownAccount, notExpired, notHalted, readOnlyGuard, reduceOnly } from './gate-rules.js';
 import { iraFuturesMargin, iraNoFxBorrow, iraNoMargin, iraNoProhibitedSecurity, iraNoShortSale } from './ira-rules.js';
 import { fxRateKnown, knownContract, withinDailyNotional, withinPositionNotional } from './limit-rules.js';
+import { iraOptionSellToOpen, iraSharesUnderCalls } from './option-rules.js';
 import type { PreTradeContext, PreTradeIntent, Rule } from './rule.js';
 
 /** Every rule, in evaluation (and reporting) order. */
@@ -29,6 +30,8 @@ export const PRE_TRADE_RULES: readonly Rule[] = [
   withinPositionNotional,
   withinPriceCollar,
   iraNoShortSale,
+  iraOptionSellToOpen,
+  iraSharesUnderCalls,
   iraNoMargin,
   iraNoFxBorrow,
   iraNoProhibitedSecurity,

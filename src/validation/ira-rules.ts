@@ -23,15 +23,14 @@ const costOf = (i: PreTradeIntent, x: Exposure): Decimal | undefined => {
   return p && new Decimal(i.quantity).mul(p).mul(x.multiplier);
 };
 
-/** IRA_SHORT_SALE: an IRA SELL beyond the long position net of our working sells (covers sell-to-open options). */
+/** IRA_SHORT_SALE: an IRA SELL of stock or futures beyond the long position net of our working sells (options: `option-rules.ts`). */
 export const iraNoShortSale: Rule = (i, ctx) => {
   const x = ctx.exposure;
-  if (!isIraAccount(ctx) || !x || i.signal.side !== 'SELL' || i.quantity === 0) return null;
+  if (!isIraAccount(ctx) || !x || i.signal.side !== 'SELL' || i.quantity === 0 || i.signal.instrument.secType === 'OPT') return null;
   const long = Math.max(x.position, 0);
   if (i.quantity <= long - x.workingSells) return null;
   const net = x.workingSells > 0 ? ` less ${x.workingSells} already being sold by working orders` : '';
-  const why = i.signal.instrument.secType === 'OPT' ? 'IRA accounts cannot sell options to open' : 'IRA accounts cannot sell short';
-  return reason('IRA_SHORT_SALE', `${describeOrder(i)} exceeds the long position of ${long}${net} (${why})`);
+  return reason('IRA_SHORT_SALE', `${describeOrder(i)} exceeds the long position of ${long}${net} (IRA accounts cannot sell short)`);
 };
 
 /**

@@ -18,8 +18,10 @@ import type {
   LegName,
   Signal,
   TradingState,
+  WorkingOrder,
 } from '../domain/types.js';
 import { isIraType } from '../domain/types.js';
+import { contractName } from '../domain/option-fields.js';
 import type { Exposure } from '../sizing/exposure.js';
 import type { FuturesBook } from '../sizing/futures-book.js';
 
@@ -77,6 +79,8 @@ export interface PreTradeContext {
    * denies (read-only, HALTED, …): their absence is then a consequence, not a cause, and is not reported
    */
   readonly brokerAsked?: boolean;
+  /** this daemon's working orders (the IRA option rules count the calls and puts among them) */
+  readonly working?: readonly WorkingOrder[];
 }
 
 /** A named pre-trade check. */
@@ -90,9 +94,9 @@ export const isBrokerIra = (brokerAccountType: string | undefined): boolean =>
 export const isIraAccount = (ctx: PreTradeContext): boolean =>
   (ctx.declaredType !== undefined && isIraType(ctx.declaredType)) || isBrokerIra(ctx.account?.brokerAccountType);
 
-/** "BUY 50 AAPL", or "bracket stopLoss BUY 50 AAPL" for a child leg */
+/** "BUY 50 AAPL", "bracket stopLoss BUY 50 AAPL" for a child leg; an option by its full contract, "SELL 1 AAPL 20261218 200 C" */
 export const describeOrder = (i: PreTradeIntent): string =>
-  `${i.leg && i.leg !== 'entry' ? `bracket ${i.leg} ` : ''}${i.signal.side} ${i.quantity} ${i.signal.instrument.symbol}`;
+  `${i.leg && i.leg !== 'entry' ? `bracket ${i.leg} ` : ''}${i.signal.side} ${i.quantity} ${contractName(i.signal.instrument)}`;
 
 /** A ready-made reason. */
 export const reason = (code: Reason['code'], message: string): Reason => ({ code, message });

@@ -86,6 +86,11 @@ function clientSamples(v: number): ClientMessage[] {
     { type: 'PLACE_ORDER', orderId: 9, contract: { ...BAG, comboLegs: [{ conId: 1, ratio: 1, action: 'BUY', exchange: 'SMART', openClose: 0, shortSaleSlot: 0, exemptCode: -1 }] }, order: { action: 'BUY', totalQuantity: 1, orderType: 'LMT', lmtPrice: 1, orderComboLegs: [0.5], smartComboRoutingParams: [{ tag: 'NonGuaranteed', value: '1' }] } },
     { type: 'CANCEL_ORDER', orderId: 8, manualOrderCancelTime: '20261231-10:00:00', ...(v >= 192 ? { extOperator: 'op', manualOrderIndicator: 1 } : {}) },
     v >= 192 ? { type: 'REQ_GLOBAL_CANCEL', extOperator: 'op', manualOrderIndicator: 0 } : { type: 'REQ_GLOBAL_CANCEL' },
+    { type: 'REQ_SEC_DEF_OPT_PARAMS', reqId: 9, underlyingSymbol: 'AAPL', underlyingSecType: 'STK', underlyingConId: 265598 },
+    { type: 'REQ_CALC_IMPLIED_VOLAT', reqId: 10, contract: { symbol: 'AAPL', secType: 'OPT', lastTradeDateOrContractMonth: '20271217', strike: 200, right: 'C', multiplier: '100', exchange: 'SMART', currency: 'USD' }, optionPrice: 22.5, underPrice: 190 },
+    { type: 'REQ_CALC_OPTION_PRICE', reqId: 11, contract: { conId: 5, exchange: 'SMART' }, volatility: 0.3, underPrice: 190 },
+    { type: 'CANCEL_CALC_IMPLIED_VOLAT', reqId: 10 },
+    { type: 'CANCEL_CALC_OPTION_PRICE', reqId: 11 },
   ];
 }
 
@@ -145,6 +150,9 @@ function serverSamples(v = 193): ServerMessage[] {
     { type: 'HISTORICAL_DATA', reqId: 7, startDate: 's', endDate: 'e', bars: [{ date: '20261231', open: 1, high: 2, low: 0.5, close: 1.5, volume: 100, wap: 1.2, barCount: 10 }] },
     { type: 'HISTORICAL_DATA_UPDATE', reqId: 7, bar: { date: '20261231 10:00:00', open: 1, high: 2, low: 0.5, close: 1.5, volume: 100, wap: 1.2, barCount: 10 } },
     { type: 'ORDER_BOUND', permId: 5, clientId: 0, orderId: 1 },
+    { type: 'SECURITY_DEFINITION_OPTION_PARAMETER', reqId: 9, exchange: 'SMART', underlyingConId: 265598, tradingClass: 'AAPL', multiplier: '100', expirations: ['20271217'], strikes: [190, 192.5] },
+    { type: 'SECURITY_DEFINITION_OPTION_PARAMETER_END', reqId: 9 },
+    { type: 'TICK_OPTION_COMPUTATION', reqId: 3, tickType: 13, tickAttrib: 1, impliedVol: 0.3, delta: 0.5, optPrice: 7.25, pvDividend: 0, gamma: 0.02, vega: 0.25, theta: -0.05, undPrice: 190 },
   ];
 }
 

@@ -27,7 +27,7 @@ describe('bookkeeping', () => {
     e.setPrice('AAPL', 180);
     e.placeOrder(1, 2, STK('AAPL'), order({ action: 'BUY', totalQuantity: 100, account: 'DU1000003' }));
     const acct = e.accounts.get('DU1000003')!;
-    const pos = acct.positions.get('AAPL')!;
+    const pos = acct.positions.get(265598)!;
     expect(pos.quantity).toBe(0);
     // sold at 189.99, bought at 180.01, $1 commission each way
     expect(pos.realizedPnl.toNumber()).toBeCloseTo(100 * (189.99 - 180.01) - 2, 6);
@@ -55,7 +55,7 @@ describe('bookkeeping', () => {
     expect(ira.cashIn('USD').toNumber()).toBeCloseTo(50000 - 1000 * 1.08005 - 2, 6);
     e.placeOrder(1, 3, STK('SAP', 'EUR'), order({ action: 'BUY', totalQuantity: 4, account: 'DU1000001' }));
     expect(errors()).toEqual([[1, 201]]);
-    expect(ira.positionQty('SAP')).toBe(4);
+    expect(ira.positionQty(14204)).toBe(4);
   });
 
   it('an IRA futures order needs its initial margin in settled cash', () => {

@@ -79,7 +79,9 @@ describe('fixtures served over TCP', () => {
     sims.push(sim);
     const c = await connectClient(sim.port, 1);
     expect(c.accounts).toBe('DU1000001,DU1000002,DU1000003');
-    expect(sim.engine.instruments.all().map((i) => i.symbol)).toEqual(['AAPL', 'MSFT', 'SPY', 'ET', 'SAP', 'ES', 'EUR']);
+    expect(sim.engine.instruments.all().filter((i) => i.secType !== 'OPT').map((i) => i.symbol)).toEqual(['AAPL', 'MSFT', 'SPY', 'ET', 'SAP', 'ES', 'EUR']);
+    // plus the default AAPL chain: 2 expiries × 17 strikes × 2 rights
+    expect(sim.engine.instruments.all().filter((i) => i.secType === 'OPT' && i.symbol === 'AAPL')).toHaveLength(68);
   });
 
   it('a custom fixture: accounts, EUR cash, nextOrderId, instrument merged by symbol', async () => {

@@ -144,12 +144,20 @@ const TABLE: Readonly<Record<Exclude<ReasonCode, 'BROKER_REJECTED'>, { fail: Cas
       { name: 'collar 0 disables it', signal: { order: lmt(300) }, ctx: { limits: someLimits({ priceCollarPercent: d(0) }), ...personal } },
     ],
   },
+  IRA_UNCOVERED_OPTION: {
+    fail: [
+      { name: 'sell-to-open an option of unknown right', signal: { side: 'SELL', instrument: { symbol: 'AAPL', secType: 'OPT', exchange: 'SMART', currency: 'USD', conId: 555 }, size: { kind: 'quantity', quantity: 1 } }, ctx: { quote: aQuote({ bid: d(5), ask: d('5.2'), last: d(5) }) }, message: /right \(C or P\) is unknown/ },
+      { name: 'naked call', signal: { side: 'SELL', instrument: { symbol: 'AAPL', secType: 'OPT', exchange: 'SMART', currency: 'USD', conId: 556, lastTradeDateOrContractMonth: '20261218', strike: d(200), right: 'C', multiplier: '100' }, size: { kind: 'quantity', quantity: 2 } }, ctx: { quote: aQuote({ bid: d(5), ask: d('5.2'), last: d(5) }) }, message: /SELL 2 AAPL 20261218 200 C to open is an uncovered call in an IRA: it needs 200 AAPL shares/ },
+    ],
+    pass: [
+      { name: 'covered call', signal: { side: 'SELL', instrument: { symbol: 'AAPL', secType: 'OPT', exchange: 'SMART', currency: 'USD', conId: 556, lastTradeDateOrContractMonth: '20261218', strike: d(200), right: 'C', multiplier: '100' }, size: { kind: 'quantity', quantity: 1 } }, ctx: { quote: aQuote({ bid: d(5), ask: d('5.2'), last: d(5) }) } },
+    ],
+  },
   IRA_SHORT_SALE: {
     fail: [
       { name: 'SELL with no position', signal: { side: 'SELL', size: { kind: 'quantity', quantity: 50 } }, ctx: { account: anIraAccount({ positions: [] }) }, message: 'SELL 50 AAPL exceeds the long position of 0 (IRA accounts cannot sell short)' },
       { name: 'SELL beyond long net of working sells', signal: { side: 'SELL', size: { kind: 'quantity', quantity: 50 } }, ctx: { working: [aWorkingOrder({ side: 'SELL', remaining: 60 })] }, message: 'SELL 50 AAPL exceeds the long position of 100 less 60 already being sold by working orders (IRA accounts cannot sell short)' },
       { name: 'a BUY bracket whose SELL children exceed the long net of other working sells', signal: { bracket: { takeProfit: d(210), stopLoss: d(180) } }, ctx: { working: [aWorkingOrder({ orderRef: 'ix1-other', side: 'SELL', remaining: 105, reservedCash: d(0) })] }, message: 'bracket takeProfit SELL 10 AAPL exceeds the long position of 110 less 105 already being sold by working orders (IRA accounts cannot sell short)' },
-      { name: 'sell-to-open an option', signal: { side: 'SELL', instrument: { symbol: 'AAPL', secType: 'OPT', exchange: 'SMART', currency: 'USD', conId: 555 }, size: { kind: 'quantity', quantity: 1 } }, ctx: { quote: aQuote({ bid: d(5), ask: d('5.2'), last: d(5) }) }, message: /exceeds the long position of 0 \(IRA accounts cannot sell options to open\)/ },
     ],
     pass: [
       { name: 'SELL within the long', signal: { side: 'SELL', size: { kind: 'quantity', quantity: 50 } } },
@@ -314,7 +322,7 @@ describe('checkPreTrade', () => {
     const same = () => ({ code: 'HALTED' as const, message: 'x' });
     const intent = { signal: aSignal(), account: IRA_ID, quantity: 1, explicit: true };
     expect(checkPreTrade(intent, anEvalContext(), [same, same, () => null])).toEqual([{ code: 'HALTED', message: 'x' }]);
-    expect(PRE_TRADE_RULES.length).toBe(22);
+    expect(PRE_TRADE_RULES.length).toBe(24);
   });
 });
 

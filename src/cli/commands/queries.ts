@@ -1,7 +1,9 @@
 /**
  * Read-only IB queries (CONTRACT §6): `accounts`, `positions`, `summary`, `orders`, `fills`,
- * `quote SYMBOL`, `history SYMBOL [--bar 1d] [--duration 1M]`. Human tables by default, `--json` for
- * machine JSON on stdout, `--account ID` to filter.
+ * `quote SYMBOL`, `history SYMBOL [--bar 1d] [--duration 1M]`, `chain SYMBOL` (chain.ts). Human tables by
+ * default, `--json` for machine JSON on stdout, `--account ID` to filter. Options: `quote "AAPL 20271217 200 C"`
+ * (or `--expiry/--strike/--right`) shows the greeks; `positions` shows option greeks and the delta exposure
+ * per underlying (per account and for the household; `--json --exposure` prints that table as JSON).
  *
  * Connection: host and port from the config (env `IB_HOST` / `IB_PORT` override it, see src/config.ts).
  * Client id: `--client-id N`, else `IB_CLIENT_ID`/config `ib.clientId` + 1 — a read-only CLI must never
@@ -13,17 +15,19 @@
  */
 import type { Command } from 'commander';
 import type { Config } from '../../config.js';
-import type { Decimal } from '../../domain/types.js';
-import type { AccountConfig, Instrument, SecType } from '../../domain/types.js';
+import { Decimal } from '../../domain/types.js';
+import type { AccountConfig, Instrument, OptionGreeks, PositionSnapshot, SecType } from '../../domain/types.js';
 import { BrokerError } from '../../execution/broker-port.js';
 import type { BrokerPort, HistoryRequest } from '../../execution/broker-port.js';
 import { cliConfig, connectCliBroker, globalOptions } from '../context.js';
 import { CliError, formatTable } from '../output.js';
+import { GREEK_HEADERS, deltaExposure, formatExposure, greekCells, parseOptionSpec, positionGreeks, registerChainCommand } from './chain.js';
 
 /** What the query commands need from a broker (IbBroker in production, anything BrokerPort-like in tests). */
 export type QueryBroker = Pick<
   BrokerPort,
   'managedAccounts' | 'accountSummaries' | 'positions' | 'openOrders' | 'completedOrders' | 'executions' | 'quote' | 'historicalBars'
+  | 'optionChain' | 'optionGreeks'
 >;
 
 /** Per-invocation context of a query command. */
@@ -68,13 +72,25 @@ export async function accountsCommand(ctx: QueryContext): Promise<void> {
     rows.map((r) => [r.account, r.declaredType, r.label, r.brokerAccountType, r.baseCurrency, r.status])));
 }
 
-/** `positions`: every position of every linked account. */
-export async function positionsCommand(ctx: QueryContext): Promise<void> {
+/** `positions`: every position of every linked account; options with greeks, then the delta exposure per underlying. */
+export async function positionsCommand(ctx: QueryContext, opts: { exposure?: boolean } = {}): Promise<void> {
   const rows = (await ctx.broker.positions()).filter((p) => keep(ctx, p.account))
-    .slice().sort((a, b) => a.account.localeCompare(b.account) || a.symbol.localeCompare(b.symbol));
-  emit(ctx, rows.map((p) => ({ ...p, declared: ctx.accounts.some((a) => a.id === p.account) })), () =>
-    formatTable(['account', 'symbol', 'secType', 'currency', 'quantity', 'avgCost'],
-      rows.map((p) => [p.account, p.symbol, p.secType, p.currency, p.quantity, p.avgCost.toDecimalPlaces(4)])));
+    .slice().sort((a, b) => a.account.localeCompare(b.account) || a.symbol.localeCompare(b.symbol) || a.secType.localeCompare(b.secType)
+      || (a.lastTradeDateOrContractMonth ?? '').localeCompare(b.lastTradeDateOrContractMonth ?? '') || (a.strike?.cmp(b.strike ?? 0) ?? 0));
+  const greeks = await positionGreeks(ctx, rows);
+  const exposure = deltaExposure(rows, greeks);
+  if (ctx.json && opts.exposure) return emit(ctx, exposure, () => '');
+  const g = (p: PositionSnapshot): OptionGreeks | undefined => (p.conId !== undefined ? greeks.get(p.conId) : undefined);
+  emit(ctx, rows.map((p) => ({ ...p, declared: ctx.accounts.some((a) => a.id === p.account), ...(p.secType === 'OPT' ? { greeks: g(p) ?? null } : {}) })), () => {
+    const hasOptions = rows.some((p) => p.secType === 'OPT');
+    const table = formatTable(['account', 'symbol', 'secType', 'currency', 'quantity', 'avgCost', ...(hasOptions ? ['expiry', 'strike', 'right', ...GREEK_HEADERS] : [])],
+      rows.map((p) => [p.account, p.symbol, p.secType, p.currency, p.quantity, p.avgCost.toDecimalPlaces(4),
+        ...(hasOptions ? [p.lastTradeDateOrContractMonth ?? '', p.strike?.toString() ?? '', p.right ?? '', ...(p.secType === 'OPT' ? greekCells(g(p)) : ['', '', '', '', ''])] : [])]));
+    return exposure.length > 0 ? `${table}
+
+delta exposure per underlying (shares + delta × multiplier × contracts)
+${formatExposure(exposure)}` : table;
+  });
 }
 
 /** `summary`: net liquidation, cash and buying power per account. */
@@ -106,12 +122,15 @@ export async function fillsCommand(ctx: QueryContext): Promise<void> {
         f.orderId, f.orderRef, f.execId])));
 }
 
-/** `quote SYMBOL`. */
+/** `quote SYMBOL` (an option also shows its greeks). */
 export async function quoteCommand(ctx: QueryContext, instrument: Instrument, label = instrument.symbol): Promise<void> {
   const q = await ctx.broker.quote(instrument);
-  emit(ctx, { symbol: label, ...q }, () =>
-    formatTable(['symbol', 'bid', 'ask', 'last', 'close', 'delayed', 'stale', 'time'],
-      [[label, s(q.bid), s(q.ask), s(q.last), s(q.close), q.delayed, q.stale, new Date(q.ts).toISOString()]]));
+  const greeks = q.greeks ?? (instrument.secType === 'OPT' && ctx.broker.optionGreeks ? await ctx.broker.optionGreeks(instrument) : undefined);
+  const opt = instrument.secType === 'OPT';
+  emit(ctx, { symbol: label, ...q, ...(opt ? { greeks: greeks ?? null } : {}) }, () =>
+    formatTable(['symbol', 'bid', 'ask', 'last', 'close', 'delayed', 'stale', 'time', ...(opt ? [...GREEK_HEADERS, 'und'] : [])],
+      [[label, s(q.bid), s(q.ask), s(q.last), s(q.close), q.delayed, q.stale, new Date(q.ts).toISOString(),
+        ...(opt ? [...greekCells(greeks), s(greeks?.undPrice)] : [])]]));
 }
 
 /** `history SYMBOL`. */
@@ -149,10 +168,31 @@ interface InstrumentOpts {
   exchange?: string;
   currency?: string;
   primaryExchange?: string;
+  expiry?: string;
+  strike?: string;
+  right?: string;
+  multiplier?: string;
 }
 
-/** Build the instrument of `quote` / `history` from SYMBOL and options (EUR.USD is CASH on IDEALPRO). */
+/** An option from `--expiry/--strike/--right` (all three needed once one is given). */
+function optionFromOpts(symbol: string, o: InstrumentOpts): Instrument | undefined {
+  if (o.expiry === undefined && o.strike === undefined && o.right === undefined) return undefined;
+  if (o.expiry === undefined || !/^\d{8}$/.test(o.expiry)) throw new CliError(`--expiry: expected yyyymmdd for an option, received ${o.expiry ?? 'nothing'}`, 2);
+  const strike = Number(o.strike);
+  if (!Number.isFinite(strike) || strike <= 0) throw new CliError(`--strike: expected a positive price for an option, received ${o.strike ?? 'nothing'}`, 2);
+  const right = o.right?.toUpperCase();
+  if (right !== 'C' && right !== 'P') throw new CliError(`--right: expected C or P for an option, received ${o.right ?? 'nothing'}`, 2);
+  return { symbol: symbol.toUpperCase(), secType: 'OPT', exchange: o.exchange ?? 'SMART', currency: o.currency ?? 'USD',
+    lastTradeDateOrContractMonth: o.expiry, strike: new Decimal(o.strike!), right, multiplier: o.multiplier ?? '100' };
+}
+
+/**
+ * Build the instrument of `quote` / `history` from SYMBOL and options (EUR.USD is CASH on IDEALPRO;
+ * "AAPL 20271217 200 C" or `--expiry/--strike/--right` is an option).
+ */
 export function instrumentFromArgs(symbol: string, o: InstrumentOpts): Instrument {
+  const option = parseOptionSpec(symbol, o.currency) ?? optionFromOpts(symbol, o);
+  if (option) return option;
   const fx = /^[A-Z]{3}\.[A-Z]{3}$/.exec(symbol);
   const secType = (o.secType ?? (fx ? 'CASH' : 'STK')).toUpperCase() as SecType;
   if (!['STK', 'FUT', 'OPT', 'CASH'].includes(secType)) throw new CliError(`--sec-type: expected STK, FUT, OPT or CASH, received ${o.secType}`, 2);
@@ -218,12 +258,15 @@ export function registerQueryCommands(program: Command, deps: QueryCommandDeps =
       .option('--client-id <n>', 'IB client id for this read-only session (default: config ib.clientId + 1)')
       .option('--timeout <seconds>', 'connect / answer timeout', '10');
   const instrumentOpts = (c: Command): Command =>
-    c.option('--sec-type <t>', 'STK, FUT, OPT or CASH').option('--exchange <x>').option('--currency <c>').option('--primary-exchange <x>');
+    c.option('--sec-type <t>', 'STK, FUT, OPT or CASH').option('--exchange <x>').option('--currency <c>').option('--primary-exchange <x>')
+      .option('--expiry <yyyymmdd>', 'option expiry').option('--strike <k>', 'option strike').option('--right <C|P>', 'option right')
+      .option('--multiplier <m>', 'option multiplier (100)');
 
   common(program.command('accounts').description('linked accounts (undeclared ones marked)'))
     .action((o: CommonOpts, cmd: Command) => run(cmd, o, accountsCommand));
-  common(program.command('positions').description('positions of every linked account'))
-    .action((o: CommonOpts, cmd: Command) => run(cmd, o, positionsCommand));
+  common(program.command('positions').description('positions of every linked account (options with greeks, delta exposure)')
+    .option('--exposure', 'with --json: print the delta exposure per underlying instead of the positions'))
+    .action((o: CommonOpts & { exposure?: boolean }, cmd: Command) => run(cmd, o, (ctx) => positionsCommand(ctx, { exposure: Boolean(o.exposure) })));
   common(program.command('summary').description('net liquidation, cash and buying power per account'))
     .action((o: CommonOpts, cmd: Command) => run(cmd, o, summaryCommand));
   common(program.command('orders').description('open orders (all clients)').option('--all', "also today's completed orders"))
@@ -232,6 +275,7 @@ export function registerQueryCommands(program: Command, deps: QueryCommandDeps =
     .action((o: CommonOpts, cmd: Command) => run(cmd, o, fillsCommand));
   instrumentOpts(common(program.command('quote').argument('<symbol>').description('a quote (delayed data when not subscribed)')))
     .action((symbol: string, o: CommonOpts & InstrumentOpts, cmd: Command) => run(cmd, o, (ctx) => quoteCommand(ctx, instrumentFromArgs(symbol, o), symbol)));
+  registerChainCommand(program, common, (cmd, o, fn) => run(cmd, o as CommonOpts, fn), (symbol, o) => instrumentFromArgs(symbol, { currency: o.currency ?? 'USD' }));
   instrumentOpts(common(program.command('history').argument('<symbol>').description('historical bars')
     .option('--bar <size>', 'bar size: 1d, 1h, 5m, …', '1d').option('--duration <d>', 'how far back: 1M, 5D, 1Y, …', '1M')
     .option('--what <w>', 'TRADES, MIDPOINT, BID, ASK', 'TRADES')))

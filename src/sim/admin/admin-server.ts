@@ -3,7 +3,7 @@
  * Bad input is answered 400 with `{ error, field }` naming the field; nothing here can crash the
  * simulator. Fault actions:
  *   disconnect · connectivity-lost {ms} · drop-acks {count} · reject-next {code?, message?, skip?} · duplicate-next
- *   restart {rollbackOrderIds?} · close-auction · settle · new-day
+ *   restart {rollbackOrderIds?} · close-auction · settle · new-day · competing-session · read-only-api {on}
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { z } from 'zod';
@@ -11,7 +11,11 @@ import type { SimEngine } from '../engine/engine.js';
 import type { TwsServer } from '../server/tws-server.js';
 import { stateView } from './state-view.js';
 
-const priceSchema = z.strictObject({ symbol: z.string().min(1), price: z.number().finite().positive() });
+const priceSchema = z.strictObject({
+  symbol: z.string().min(1).optional(),
+  conId: z.number().int().positive().optional(),
+  price: z.number().finite().positive(),
+}).refine((p) => (p.symbol === undefined) !== (p.conId === undefined), { message: 'give exactly one of symbol or conId', path: ['symbol'] });
 
 const faultSchema = z.discriminatedUnion('action', [
   z.strictObject({ action: z.literal('disconnect') }),
@@ -23,6 +27,8 @@ const faultSchema = z.discriminatedUnion('action', [
   z.strictObject({ action: z.literal('close-auction') }),
   z.strictObject({ action: z.literal('settle') }),
   z.strictObject({ action: z.literal('new-day') }),
+  z.strictObject({ action: z.literal('competing-session') }),
+  z.strictObject({ action: z.literal('read-only-api'), on: z.boolean().default(true) }),
 ]);
 
 /** A 400 answer naming the bad field. */
@@ -75,6 +81,8 @@ function applyFault(engine: SimEngine, tws: TwsServer, f: z.infer<typeof faultSc
     case 'close-auction': return engine.closeAuction();
     case 'settle': return engine.settle();
     case 'new-day': return engine.newDay();
+    case 'competing-session': return tws.competingSession();
+    case 'read-only-api': return engine.setReadOnlyApi(f.on);
   }
 }
 
@@ -85,8 +93,15 @@ async function route(engine: SimEngine, tws: TwsServer, req: IncomingMessage): P
   const body = await readJson(req);
   if (path === '/price') {
     const p = parse(priceSchema, body);
-    if (!engine.setPrice(p.symbol, p.price)) throw new BadRequest('symbol', `unknown symbol ${p.symbol}`);
-    return [200, { ok: true, quote: (stateView(engine) as { quotes: { symbol: string }[] }).quotes.find((q) => q.symbol === engine.instrument(p.symbol)?.symbol) }];
+    const key = p.conId ?? p.symbol ?? '';
+    const ins = engine.instrument(key);
+    if (!ins) {
+      if (p.conId !== undefined) throw new BadRequest('conId', `unknown conId ${p.conId}`);
+      const many = engine.instruments.all().filter((i) => i.symbol.toUpperCase() === key.toString().toUpperCase()).length;
+      throw new BadRequest('symbol', many > 1 ? `symbol ${key} names ${many} instruments and none is its stock: give a conId` : `unknown symbol ${key}`);
+    }
+    engine.setPrice(ins.conId, p.price);
+    return [200, { ok: true, quote: (stateView(engine) as { quotes: { conId: number }[] }).quotes.find((q) => q.conId === ins.conId) }];
   }
   if (path === '/fault') {
     const f = parse(faultSchema, body);

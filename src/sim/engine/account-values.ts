@@ -9,6 +9,7 @@ import { Decimal } from '../../domain/types.js';
 import type { SimAccount, SimPosition } from './accounts.js';
 import type { InstrumentRegistry } from './instruments.js';
 import type { Market } from './market.js';
+import { optionPositionMargin } from './option-margin.js';
 
 const ZERO = new Decimal(0);
 
@@ -41,8 +42,8 @@ export function fxRate(instruments: InstrumentRegistry, market: Market, cur: str
   if (cur === base) return new Decimal(1);
   for (const i of instruments.all()) {
     if (i.secType !== 'CASH') continue;
-    if (i.symbol === cur && i.currency === base) return market.quote(i.symbol).last;
-    if (i.symbol === base && i.currency === cur) return new Decimal(1).div(market.quote(i.symbol).last);
+    if (i.symbol === cur && i.currency === base) return market.quote(i).last;
+    if (i.symbol === base && i.currency === cur) return new Decimal(1).div(market.quote(i).last);
   }
   return new Decimal(1);
 }
@@ -50,7 +51,7 @@ export function fxRate(instruments: InstrumentRegistry, market: Market, cur: str
 /** Market price, value (multiplied) and unrealized P&L of one position, in the instrument's currency. */
 export function valuePosition(p: SimPosition, market: Market): { price: Decimal; value: Decimal; unrealized: Decimal } {
   const ins = p.instrument;
-  const price = market.quote(ins.symbol).last;
+  const price = market.quote(ins).last;
   const value = price.mul(p.quantity).mul(ins.multiplier);
   const unrealized = price.sub(p.avgCost).mul(p.quantity).mul(ins.multiplier);
   return { price, value, unrealized };
@@ -58,7 +59,15 @@ export function valuePosition(p: SimPosition, market: Market): { price: Decimal;
 
 /** Variation margin of a futures position: the price move since entry, commission excluded (cash already paid it). */
 function futuresPnl(p: SimPosition, market: Market): Decimal {
-  return market.quote(p.instrument.symbol).last.sub(p.avgPrice).mul(p.quantity).mul(p.instrument.multiplier);
+  return market.quote(p.instrument).last.sub(p.avgPrice).mul(p.quantity).mul(p.instrument.multiplier);
+}
+
+/** Margin of an option position: long = premium, short per `option-margin.ts` (IRA short calls covered by the account's shares). */
+export function optionMarginOf(a: SimAccount, p: SimPosition, market: Market, instruments: InstrumentRegistry): Decimal {
+  const ins = p.instrument;
+  const und = ins.underlyingConId ? instruments.byConId(ins.underlyingConId) : undefined;
+  const undPrice = und ? market.quote(und).last : new Decimal(ins.strike ?? 0);
+  return optionPositionMargin(ins, p.quantity, market.quote(ins).last, undPrice, a.isIra, und ? a.positionQty(und.conId) : 0);
 }
 
 /** Computes the base-currency totals of an account. */
@@ -77,7 +86,13 @@ export function accountTotals(a: SimAccount, market: Market, instruments: Instru
     const v = valuePosition(p, market);
     unreal = unreal.add(v.unrealized.mul(r));
     realized = realized.add(p.realizedPnl.mul(r));
-    if (p.instrument.secType === 'FUT') {
+    if (p.instrument.secType === 'OPT') {
+      const m = optionMarginOf(a, p, market, instruments);
+      stockValue = stockValue.add(v.value.mul(r));
+      gross = gross.add(v.value.abs().mul(r));
+      init = init.add(m.mul(r));
+      maint = maint.add(m.mul(r));
+    } else if (p.instrument.secType === 'FUT') {
       futPnl = futPnl.add(futuresPnl(p, market).mul(r));
       init = init.add(p.instrument.initialMargin.mul(Math.abs(p.quantity)).mul(r));
       maint = maint.add(p.instrument.maintMargin.mul(Math.abs(p.quantity)).mul(r));

@@ -23,7 +23,8 @@ const ZERO = new Decimal(0);
 export class SimAccount {
   readonly cash = new Map<string, Decimal>();
   readonly settled = new Map<string, Decimal>();
-  readonly positions = new Map<string, SimPosition>();
+  /** keyed by conId */
+  readonly positions = new Map<number, SimPosition>();
 
   constructor(
     readonly id: string,
@@ -50,9 +51,9 @@ export class SimAccount {
     return [...set];
   }
 
-  /** Signed quantity held of a symbol (0 when none). */
-  positionQty(symbol: string): number {
-    return this.positions.get(symbol)?.quantity ?? 0;
+  /** Signed quantity held of an instrument (by conId; 0 when none). */
+  positionQty(conId: number): number {
+    return this.positions.get(conId)?.quantity ?? 0;
   }
 
   private add(cur: string, cash: Decimal, settled: Decimal): void {
@@ -114,7 +115,7 @@ export class SimAccount {
     price: Decimal,
     commission: Decimal,
   ): { realized: Decimal; priceGross: Decimal } {
-    const pos = this.positions.get(ins.symbol) ?? { instrument: ins, quantity: 0, avgCost: ZERO, avgPrice: ZERO, realizedPnl: ZERO };
+    const pos = this.positions.get(ins.conId) ?? { instrument: ins, quantity: 0, avgCost: ZERO, avgPrice: ZERO, realizedPnl: ZERO };
     const absQ = Math.abs(signedQty);
     const perUnitComm = commission.div(new Decimal(absQ).mul(ins.multiplier));
     const dir = Math.sign(signedQty);
@@ -142,7 +143,7 @@ export class SimAccount {
       pos.quantity += dir * remaining;
     }
     pos.realizedPnl = pos.realizedPnl.add(realized);
-    this.positions.set(ins.symbol, pos);
+    this.positions.set(ins.conId, pos);
     return { realized, priceGross };
   }
 
@@ -152,7 +153,7 @@ export class SimAccount {
   }
 }
 
-/** Builds the accounts of a fixture; positions name instruments by symbol (checked by the fixture loader). */
+/** Builds the accounts of a fixture; positions name instruments by symbol or contract (checked by the fixture loader). */
 export function createAccounts(fixtures: readonly FixtureAccount[], instruments: InstrumentRegistry): SimAccount[] {
   return fixtures.map((f) => {
     const acct = new SimAccount(f.id, f.accountType ?? 'INDIVIDUAL', f.baseCurrency ?? 'USD');
@@ -165,10 +166,10 @@ export function createAccounts(fixtures: readonly FixtureAccount[], instruments:
       acct.settled.set(acct.baseCurrency, ZERO);
     }
     for (const p of f.positions ?? []) {
-      const ins = instruments.bySymbol(p.symbol);
+      const ins = instruments.forPosition(p);
       if (!ins) throw new Error(`fixture position names unknown instrument ${p.symbol}`);
       const avg = new Decimal(p.avgCost);
-      acct.positions.set(ins.symbol, { instrument: ins, quantity: p.quantity, avgCost: avg, avgPrice: avg, realizedPnl: ZERO });
+      acct.positions.set(ins.conId, { instrument: ins, quantity: p.quantity, avgCost: avg, avgPrice: avg, realizedPnl: ZERO });
     }
     return acct;
   });

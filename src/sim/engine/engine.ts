@@ -48,12 +48,12 @@ export class SimEngine {
   private readonly log: (line: string) => void;
 
   constructor(opts: SimEngineOptions = {}) {
-    const fx = resolveFixture(opts.fixture);
-    this.seed = opts.seed ?? 1;
     this.now = opts.now ?? Date.now;
+    const fx = resolveFixture(opts.fixture, this.now());
+    this.seed = opts.seed ?? 1;
     this.log = opts.logger ?? (() => undefined);
     this.serverVersion = fx.serverVersion;
-    this.instruments = new InstrumentRegistry(fx.instruments);
+    this.instruments = new InstrumentRegistry(fx.instruments, this.now());
     this.market = new Market(this.instruments, mulberry32(this.seed), this.now);
     this.accounts = new Map(createAccounts(fx.accounts, this.instruments).map((a) => [a.id, a]));
     const execId = execIdFactory(hashString(`exec|${this.seed}`));
@@ -108,17 +108,19 @@ export class SimEngine {
     this.book.globalCancel();
   }
 
-  /** The instrument with this symbol; undefined when unknown. */
-  instrument(symbol: string): SimInstrument | undefined {
-    return this.instruments.bySymbol(symbol);
+  /** The instrument a conId names, or a symbol (the stock, or the only instrument of that symbol); undefined when unknown or ambiguous. */
+  instrument(key: string | number): SimInstrument | undefined {
+    return typeof key === 'number' ? this.instruments.byConId(key) : this.instruments.bySymbol(key);
   }
 
-  /** Sets a last price (admin POST /price) and runs the fill engine; false for an unknown symbol. */
-  setPrice(symbol: string, price: number | Decimal): boolean {
-    const ins = this.instruments.bySymbol(symbol);
+  /**
+   * Sets a last price (admin POST /price) and runs the fill engine; false for an unknown or ambiguous
+   * key. An underlying's options are repriced with it; an option's own price holds until its underlying moves.
+   */
+  setPrice(key: string | number, price: number | Decimal): boolean {
+    const ins = this.instrument(key);
     if (!ins) return false;
-    this.market.setPrice(ins, new Decimal(price));
-    this.priceMoved([ins]);
+    this.priceMoved(this.market.move(ins, new Decimal(price)));
     return true;
   }
 
@@ -129,8 +131,8 @@ export class SimEngine {
 
   private priceMoved(changed: SimInstrument[]): void {
     if (changed.length === 0) return;
-    for (const i of changed) this.emit({ kind: 'priceChanged', symbol: i.symbol });
-    evaluate(this.ctx, new Set(changed.map((i) => i.symbol)));
+    for (const i of changed) this.emit({ kind: 'priceChanged', conId: i.conId });
+    evaluate(this.ctx, new Set(changed.map((i) => i.conId)));
   }
 
   /** The closing auction: MOC fills at last, LOC fills if its limit allows, else it is cancelled. */
@@ -168,6 +170,11 @@ export class SimEngine {
   /** Fault: the next order is also booked a second time under a new permId (CONTRACT §7 duplicate-next). */
   duplicateNext(): void {
     this.book.setDuplicateNext();
+  }
+
+  /** Fault: read-only API on/off (orders and cancels answered error 321). */
+  setReadOnlyApi(on: boolean): void {
+    this.book.setReadOnly(on);
   }
 
   /** Gateway restart (orders and executions kept); with `rollbackOrderIds` NEXT_VALID_ID drops back. */

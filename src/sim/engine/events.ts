@@ -22,8 +22,8 @@ export type SimEvent =
   | { readonly kind: 'orderError'; readonly clientId: number; readonly orderId: number; readonly code: number; readonly message: string }
   | { readonly kind: 'execution'; readonly exec: SimExecution }
   | { readonly kind: 'commission'; readonly exec: SimExecution }
-  | { readonly kind: 'accountChanged'; readonly account: string; readonly symbol?: string }
-  | { readonly kind: 'priceChanged'; readonly symbol: string };
+  | { readonly kind: 'accountChanged'; readonly account: string; readonly conId?: number }
+  | { readonly kind: 'priceChanged'; readonly conId: number };
 
 /** A subscriber to engine events. It must not throw (the engine catches and logs if it does). */
 export type SimEventListener = (e: SimEvent) => void;

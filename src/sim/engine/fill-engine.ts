@@ -89,24 +89,24 @@ function execute(ctx: EngineContext, o: SimOrder, qty: number, price: Decimal): 
 export function fillOrder(ctx: EngineContext, o: SimOrder, price: Decimal): void {
   const chunk = ctx.maxFillQuantity ?? Number.MAX_SAFE_INTEGER;
   while (isOpen(o) && remainingOf(o) > 0) execute(ctx, o, Math.min(remainingOf(o), chunk), price);
-  ctx.emit({ kind: 'accountChanged', account: o.account, symbol: o.instrument.symbol });
+  ctx.emit({ kind: 'accountChanged', account: o.account, conId: o.instrument.conId });
   if (o.status !== 'Filled') return;
   for (const peer of ocaPeers(ctx, o)) cancelOrderInternal(ctx, peer, 'OCA group fill');
   for (const c of childrenOf(ctx, o)) activate(ctx, c);
 }
 
 /**
- * Runs every working order of the given symbols (all when undefined) against the market until nothing
+ * Runs every working order of the given instruments (conIds) (all when undefined) against the market until nothing
  * more fills. With `auction`, MOC/LOC orders trade at the last price and unfilled LOC orders are cancelled.
  */
-export function evaluate(ctx: EngineContext, symbols?: ReadonlySet<string>, auction = false): void {
+export function evaluate(ctx: EngineContext, conIds?: ReadonlySet<number>, auction = false): void {
   for (let round = 0; round < 100; round++) {
     let progressed = false;
     for (const o of [...ctx.orders.values()]) {
       if (o.status !== 'Submitted' || !o.transmitted) continue;
-      if (symbols && !symbols.has(o.instrument.symbol)) continue;
+      if (conIds && !conIds.has(o.instrument.conId)) continue;
       if (AUCTION_TYPES.has(o.orderType) && !auction) continue;
-      const price = fillPriceFor(o, ctx.market.quote(o.instrument.symbol), auction);
+      const price = fillPriceFor(o, ctx.market.quote(o.instrument), auction);
       if (price) {
         fillOrder(ctx, o, price);
         progressed = true;

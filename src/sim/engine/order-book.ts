@@ -27,6 +27,9 @@ export function contractOf(ins: SimInstrument, asked?: WireContract): WireContra
   };
 }
 
+/** TWS's answer to an order or cancel while "Read-Only API" is set. */
+export const READ_ONLY_TEXT = "Error validating request.-'bP' : cause - The API interface is currently in Read-Only mode.";
+
 /** Places, modifies and cancels orders; owns order-id bookkeeping and the order faults. */
 export class OrderBook {
   /** per client: highest order id ever used (for 103) */
@@ -39,6 +42,8 @@ export class OrderBook {
   private rejectNext: { code: number; message: string; skip: number } | undefined;
   private duplicateNext = false;
   private nextDuplicateId = -1;
+  /** read-only-api fault: every order and cancel is answered 321 */
+  private readOnly = false;
 
   constructor(private readonly ctx: EngineContext, private readonly firstOrderId: number, permIdBase: number) {
     this.nextGlobal = firstOrderId;
@@ -65,6 +70,11 @@ export class OrderBook {
     this.duplicateNext = true;
   }
 
+  /** Fault: the API is in read-only mode (TWS "Read-Only API" ticked): orders and cancels get 321. */
+  setReadOnly(on: boolean): void {
+    this.readOnly = on;
+  }
+
   /** Gateway restart: with `rollback`, NEXT_VALID_ID falls back to the fixture's first id. */
   restart(rollback: boolean): void {
     if (!rollback) return;
@@ -84,6 +94,7 @@ export class OrderBook {
 
   /** PLACE_ORDER. Never throws for bad input: every problem becomes an error event. */
   place(clientId: number, orderId: number, contract: WireContract, w: WireOrder): void {
+    if (this.readOnly) return this.error(clientId, orderId, 321, READ_ONLY_TEXT);
     const existing = this.ctx.orders.get(orderKey(clientId, orderId));
     if (existing && isOpen(existing)) return this.modify(existing, w);
     if (existing || orderId <= (this.highest.get(clientId) ?? 0) || orderId <= 0) {
@@ -159,7 +170,7 @@ export class OrderBook {
   }
 
   private afterChange(o: SimOrder): void {
-    evaluate(this.ctx, new Set([o.instrument.symbol]));
+    evaluate(this.ctx, new Set([o.instrument.conId]));
     if (isOpen(o) && o.status === 'Submitted' && o.tif === 'IOC') cancelOrderInternal(this.ctx, o, 'IOC order not filled');
   }
 
@@ -184,6 +195,7 @@ export class OrderBook {
 
   /** CANCEL_ORDER from a client: 202 on success, 10147 when unknown, 10148 when already done. */
   cancel(clientId: number, orderId: number): void {
+    if (this.readOnly) return this.error(clientId, orderId, 321, READ_ONLY_TEXT);
     const o = this.ctx.orders.get(orderKey(clientId, orderId));
     if (!o) return this.error(clientId, orderId, 10147, `OrderId ${orderId} that needs to be cancelled is not found.`);
     if (!isOpen(o)) {

@@ -14,8 +14,8 @@ const posContract = (p: SimPosition): WireContract => contractOf(p.instrument);
 /** IB reports avgCost multiplied for futures (price × multiplier). */
 const avgCostOf = (p: SimPosition): string => p.avgCost.mul(p.instrument.multiplier).toDecimalPlaces(6).toString();
 
-function positionsOf(a: SimAccount, symbol?: string): SimPosition[] {
-  return [...a.positions.values()].filter((p) => (symbol === undefined ? p.quantity !== 0 : p.instrument.symbol === symbol));
+function positionsOf(a: SimAccount, conId?: number): SimPosition[] {
+  return [...a.positions.values()].filter((p) => (conId === undefined ? p.quantity !== 0 : p.instrument.conId === conId));
 }
 
 function accountsFor(s: SessionContext, account: string | undefined): SimAccount[] {
@@ -98,9 +98,9 @@ function hhmm(ms: number): string {
   return `${String(d.getUTCHours()).padStart(2, '0')}:${String(d.getUTCMinutes()).padStart(2, '0')}`;
 }
 
-function sendAccountUpdates(s: SessionContext, a: SimAccount, symbol?: string): void {
+function sendAccountUpdates(s: SessionContext, a: SimAccount, conId?: number): void {
   for (const v of allValues(s, a)) s.send({ type: 'ACCT_VALUE', key: v.key, value: v.value, currency: v.currency, accountName: a.id });
-  for (const p of positionsOf(a, symbol)) s.send(portfolioMessage(s, a, p));
+  for (const p of positionsOf(a, conId)) s.send(portfolioMessage(s, a, p));
   s.send({ type: 'ACCT_UPDATE_TIME', timeStamp: hhmm(s.engine.now()) });
 }
 
@@ -137,10 +137,10 @@ export function handleReqAccountUpdatesMulti(s: SessionContext, reqId: number, a
 }
 
 /** Pushes fresh data of a changed account to every subscription of the session that covers it. */
-export function onAccountChanged(s: SessionContext, accountId: string, symbol: string | undefined): void {
+export function onAccountChanged(s: SessionContext, accountId: string, conId: number | undefined): void {
   const a = s.engine.accounts.get(accountId);
   if (!a) return;
-  const changed = symbol === undefined ? [] : positionsOf(a, symbol);
+  const changed = conId === undefined ? [] : positionsOf(a, conId);
   if (s.subs.positions) {
     for (const p of changed) s.send({ type: 'POSITION', account: a.id, contract: posContract(p), position: p.quantity, avgCost: avgCostOf(p) });
   }
@@ -152,7 +152,7 @@ export function onAccountChanged(s: SessionContext, accountId: string, symbol: s
     }
   }
   for (const [reqId, sub] of s.subs.accountSummary) sendSummary(s, reqId, a, sub.tags);
-  if (s.subs.accountUpdates === a.id) sendAccountUpdates(s, a, symbol ?? '\u0000');
+  if (s.subs.accountUpdates === a.id) sendAccountUpdates(s, a, conId ?? -1);
   for (const [reqId, sub] of s.subs.accountUpdatesMulti) {
     if (accountsFor(s, sub.account).includes(a)) sendUpdatesMulti(s, reqId, a, sub.modelCode, sub.ledgerAndNLV);
   }

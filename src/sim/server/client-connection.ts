@@ -223,7 +223,7 @@ export class ClientConnection implements SessionContext {
   private onEngineEvent(e: SimEvent): void {
     if (!this.isStarted) return;
     if (onOrderEvent(this, e)) return;
-    if (e.kind === 'accountChanged') onAccountChanged(this, e.account, e.symbol);
-    else if (e.kind === 'priceChanged') onPriceChanged(this, e.symbol);
+    if (e.kind === 'accountChanged') onAccountChanged(this, e.account, e.conId);
+    else if (e.kind === 'priceChanged') onPriceChanged(this, e.conId);
   }
 }

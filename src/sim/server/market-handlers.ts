@@ -6,6 +6,7 @@ import type { SimInstrument } from '../engine/instruments.js';
 import { contractOf } from '../engine/order-book.js';
 import { barSeconds, durationSeconds, formatBarDate, generateBars, parseEndTime } from '../engine/history.js';
 import type { WireBar, WireContract, WireContractDetails } from '../wire/messages.js';
+import { sendImpliedVolTick, sendOptionComputations } from './option-handlers.js';
 import type { SessionContext } from './session-types.js';
 
 const NO_SECDEF = 'No security definition has been found for the request';
@@ -18,6 +19,22 @@ function tradingHours(ins: SimInstrument, now: number): string {
 }
 
 function details(s: SessionContext, ins: SimInstrument, asked: WireContract): WireContractDetails {
+  return ins.secType === 'OPT' ? optionDetails(s, ins, asked) : plainDetails(s, ins, asked);
+}
+
+/** An option's contract details: underlying conId/symbol, expiry, market rule and option order types. */
+function optionDetails(s: SessionContext, ins: SimInstrument, asked: WireContract): WireContractDetails {
+  const base = plainDetails(s, ins, asked);
+  const und = s.engine.instruments.byConId(ins.underlyingConId);
+  return {
+    ...base, marketName: ins.tradingClass, underConId: ins.underlyingConId, underSymbol: und?.symbol ?? ins.symbol,
+    underSecType: und?.secType ?? 'STK', lastTradeDate: ins.lastTradeDateOrContractMonth, realExpirationDate: ins.lastTradeDateOrContractMonth,
+    contractMonth: ins.lastTradeDateOrContractMonth.slice(0, 6), validExchanges: 'SMART,AMEX,BOX,CBOE,ISE,MIAX,PHLX', stockType: '',
+    marketRuleIds: '32', suggestedSizeIncrement: '1',
+  };
+}
+
+function plainDetails(s: SessionContext, ins: SimInstrument, asked: WireContract): WireContractDetails {
   const hours = tradingHours(ins, s.engine.now());
   const fut = ins.secType === 'FUT';
   return {
@@ -40,7 +57,10 @@ function details(s: SessionContext, ins: SimInstrument, asked: WireContract): Wi
 
 /** REQ_CONTRACT_DATA: one CONTRACT_DATA per matching instrument, CONTRACT_DATA_END; or error 200. */
 export function handleReqContractData(s: SessionContext, reqId: number, contract: WireContract): void {
-  const found = s.engine.instruments.find(contract);
+  const now = s.engine.now();
+  // expired options only with includeExpired, as IB answers (futures months are served regardless: the
+  // default household's ES month must not vanish with the calendar)
+  const found = s.engine.instruments.find(contract).filter((i) => contract.includeExpired || i.secType !== 'OPT' || i.expiryMs > now);
   if (found.length === 0) {
     s.send({ type: 'ERR_MSG', reqId, code: 200, message: NO_SECDEF });
     return;
@@ -51,7 +71,7 @@ export function handleReqContractData(s: SessionContext, reqId: number, contract
 
 /** Sends the current ticks of an instrument to one market-data request. */
 export function sendTicks(s: SessionContext, reqId: number, ins: SimInstrument, full: boolean, generic: readonly string[]): void {
-  const q = s.engine.market.quote(ins.symbol);
+  const q = s.engine.market.quote(ins);
   const delayed = s.marketDataType >= 3;
   const t = (live: number, del: number): number => (delayed ? del : live);
   s.send({ type: 'TICK_PRICE', reqId, tickType: t(1, 66), price: q.bid.toString(), size: q.bidSize, attrMask: 0 });
@@ -65,11 +85,13 @@ export function sendTicks(s: SessionContext, reqId: number, ins: SimInstrument, 
     s.send({ type: 'TICK_SIZE', reqId, tickType: t(8, 74), size: q.volume });
     s.send({ type: 'TICK_STRING', reqId, tickType: t(45, 88), value: String(Math.floor(q.ts / 1000)) });
   }
+  sendOptionComputations(s, reqId, ins);
   if (!full) return;
   s.send({ type: 'TICK_PRICE', reqId, tickType: t(6, 72), price: q.high.toString(), size: 0, attrMask: 0 });
   s.send({ type: 'TICK_PRICE', reqId, tickType: t(7, 73), price: q.low.toString(), size: 0, attrMask: 0 });
   s.send({ type: 'TICK_PRICE', reqId, tickType: t(9, 75), price: q.close.toString(), size: 0, attrMask: 0 });
   s.send({ type: 'TICK_PRICE', reqId, tickType: t(14, 76), price: q.open.toString(), size: 0, attrMask: 0 });
+  if (generic.includes('106')) sendImpliedVolTick(s, reqId, ins);
   if (generic.includes('236') && ins.secType === 'STK') {
     s.send({ type: 'TICK_GENERIC', reqId, tickType: 46, value: ins.shortableShares > 1000 ? 3 : ins.shortableShares > 0 ? 2 : 1 });
     s.send({ type: 'TICK_SIZE', reqId, tickType: 89, size: ins.shortableShares });
@@ -88,7 +110,7 @@ export function handleReqMktData(s: SessionContext, reqId: number, contract: Wir
   if (s.marketDataType !== 1) s.send({ type: 'MARKET_DATA_TYPE', reqId, marketDataType: s.marketDataType });
   sendTicks(s, reqId, ins, true, generic);
   if (snapshot) s.send({ type: 'TICK_SNAPSHOT_END', reqId });
-  else s.subs.marketData.set(reqId, { symbol: ins.symbol, generic });
+  else s.subs.marketData.set(reqId, { conId: ins.conId, generic });
 }
 
 function toWireBar(b: ReturnType<typeof generateBars>[number], daily: boolean, formatDate: number): WireBar {
@@ -122,17 +144,17 @@ export function handleReqHistoricalData(s: SessionContext, r: HistoryRequest): v
   const bars = generateBars(ins, s.engine.seed, barSec, durSec, what, end);
   const start = formatBarDate(end - durSec * 1000, false, 1);
   s.send({ type: 'HISTORICAL_DATA', reqId: r.reqId, startDate: start.replace(' UTC', ''), endDate: formatBarDate(end, false, 1).replace(' UTC', ''), bars: bars.map((b) => toWireBar(b, daily, r.formatDate)) });
-  if (r.keepUpToDate) s.subs.historyUpdates.set(r.reqId, { symbol: ins.symbol, barSec, whatToShow: what, formatDate: r.formatDate });
+  if (r.keepUpToDate) s.subs.historyUpdates.set(r.reqId, { conId: ins.conId, barSec, whatToShow: what, formatDate: r.formatDate });
 }
 
-/** Price moved: streaming ticks and keep-up-to-date bars for every subscription on that symbol. */
-export function onPriceChanged(s: SessionContext, symbol: string): void {
-  const ins = s.engine.instruments.bySymbol(symbol);
+/** Price moved: streaming ticks and keep-up-to-date bars for every subscription on that instrument. */
+export function onPriceChanged(s: SessionContext, conId: number): void {
+  const ins = s.engine.instruments.byConId(conId);
   if (!ins) return;
-  for (const [reqId, sub] of s.subs.marketData) if (sub.symbol === symbol) sendTicks(s, reqId, ins, false, sub.generic);
+  for (const [reqId, sub] of s.subs.marketData) if (sub.conId === conId) sendTicks(s, reqId, ins, false, sub.generic);
   for (const [reqId, sub] of s.subs.historyUpdates) {
-    if (sub.symbol !== symbol) continue;
-    const q = s.engine.market.quote(symbol);
+    if (sub.conId !== conId) continue;
+    const q = s.engine.market.quote(ins);
     const now = s.engine.now();
     const barStart = Math.floor(now / 1000 / sub.barSec) * sub.barSec * 1000;
     const p = q.last.toString();

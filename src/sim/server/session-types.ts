@@ -13,8 +13,8 @@ export interface Subscriptions {
   readonly accountSummary: Map<number, { readonly tags: readonly string[]; readonly group: string }>;
   readonly positionsMulti: Map<number, { readonly account: string | undefined; readonly modelCode: string | undefined }>;
   readonly accountUpdatesMulti: Map<number, { readonly account: string | undefined; readonly modelCode: string | undefined; readonly ledgerAndNLV: boolean }>;
-  readonly marketData: Map<number, { readonly symbol: string; readonly generic: readonly string[] }>;
-  readonly historyUpdates: Map<number, { readonly symbol: string; readonly barSec: number; readonly whatToShow: string; readonly formatDate: number }>;
+  readonly marketData: Map<number, { readonly conId: number; readonly generic: readonly string[] }>;
+  readonly historyUpdates: Map<number, { readonly conId: number; readonly barSec: number; readonly whatToShow: string; readonly formatDate: number }>;
 }
 
 /** A started client session as handlers use it. */

@@ -123,6 +123,18 @@ export class TwsServer implements ConnectionHost {
     for (const action of this.held.splice(0)) this.safely('held order', action);
   }
 
+  /**
+   * Fault: a competing session (the same user logged in elsewhere): error 10197 to every client, then
+   * each session is closed. Clients may connect again at once.
+   */
+  competingSession(): void {
+    for (const c of [...this.connections]) {
+      if (!c.isStarted) continue;
+      c.info(10197, 'No market data during competing live session');
+      c.close();
+    }
+  }
+
   /** Fault: the daily restart: sockets dropped, state kept, ids optionally rolled back. */
   restart(rollbackOrderIds: boolean): void {
     this.disconnectAll();

@@ -133,6 +133,31 @@ const SCHEMAS: Record<Exclude<ClientMessageType, 'UNKNOWN'>, Schema> = {
       io.optInt(m, 'manualOrderIndicator', true);
     }
   },
+  REQ_CALC_IMPLIED_VOLAT: (io, m) => {
+    io.version(2);
+    io.int(m, 'reqId');
+    contractFields(io, child(io, m, 'contract'), true);
+    io.num0(m, 'optionPrice');
+    io.num0(m, 'underPrice');
+    io.str(m, 'options');
+  },
+  REQ_CALC_OPTION_PRICE: (io, m) => {
+    io.version(2);
+    io.int(m, 'reqId');
+    contractFields(io, child(io, m, 'contract'), true);
+    io.num0(m, 'volatility');
+    io.num0(m, 'underPrice');
+    io.str(m, 'options');
+  },
+  CANCEL_CALC_IMPLIED_VOLAT: reqIdOnly,
+  CANCEL_CALC_OPTION_PRICE: reqIdOnly,
+  REQ_SEC_DEF_OPT_PARAMS: (io, m) => {
+    io.int(m, 'reqId');
+    io.text(m, 'underlyingSymbol');
+    io.str(m, 'futFopExchange');
+    io.text(m, 'underlyingSecType');
+    io.int(m, 'underlyingConId');
+  },
   REQ_GLOBAL_CANCEL: (io, m, v) => {
     if (v < V.CME_TAGGING_FIELDS) {
       io.version(1);

@@ -361,6 +361,13 @@ export type ClientMessage =
   | { readonly type: 'PLACE_ORDER'; readonly orderId: number; readonly contract: WireContract; readonly order: WireOrder }
   | { readonly type: 'CANCEL_ORDER'; readonly orderId: number; readonly manualOrderCancelTime?: string; readonly extOperator?: string; readonly manualOrderIndicator?: number }
   | { readonly type: 'REQ_GLOBAL_CANCEL'; readonly extOperator?: string; readonly manualOrderIndicator?: number }
+  /** No version field. `futFopExchange` is "" for stock options; `underlyingSecType` "STK" / "FUT" / "IND". */
+  /** Version 2 (stoqey) or 3 (ibapi); `options` is the "tag=value;" string (empty). Answered by TICK_OPTION_COMPUTATION tick 53. */
+  | { readonly type: 'REQ_CALC_IMPLIED_VOLAT'; readonly reqId: number; readonly contract: WireContract; readonly optionPrice: number; readonly underPrice: number; readonly options?: string }
+  | { readonly type: 'REQ_CALC_OPTION_PRICE'; readonly reqId: number; readonly contract: WireContract; readonly volatility: number; readonly underPrice: number; readonly options?: string }
+  | { readonly type: 'CANCEL_CALC_IMPLIED_VOLAT'; readonly reqId: number }
+  | { readonly type: 'CANCEL_CALC_OPTION_PRICE'; readonly reqId: number }
+  | { readonly type: 'REQ_SEC_DEF_OPT_PARAMS'; readonly reqId: number; readonly underlyingSymbol: string; readonly futFopExchange?: string; readonly underlyingSecType: string; readonly underlyingConId: number }
   | { readonly type: 'UNKNOWN'; readonly msgId: number; readonly fields?: readonly string[] };
 
 /** The `type` tags of {@link ClientMessage}. */
@@ -511,7 +518,38 @@ export type ServerMessage =
   | { readonly type: 'TICK_SNAPSHOT_END'; readonly reqId: number }
   | { readonly type: 'HISTORICAL_DATA'; readonly reqId: number; readonly startDate: string; readonly endDate: string; readonly bars: readonly WireBar[] }
   | { readonly type: 'HISTORICAL_DATA_UPDATE'; readonly reqId: number; readonly bar: WireBar }
-  | { readonly type: 'ORDER_BOUND'; readonly permId: number; readonly clientId: number; readonly orderId: number };
+  | { readonly type: 'ORDER_BOUND'; readonly permId: number; readonly clientId: number; readonly orderId: number }
+  /** One exchange's expirations and strikes of an underlying (no version field). */
+  | {
+      readonly type: 'SECURITY_DEFINITION_OPTION_PARAMETER';
+      readonly reqId: number;
+      readonly exchange: string;
+      readonly underlyingConId: number;
+      readonly tradingClass: string;
+      readonly multiplier: string;
+      readonly expirations: readonly string[];
+      readonly strikes: readonly Num[];
+    }
+  | { readonly type: 'SECURITY_DEFINITION_OPTION_PARAMETER_END'; readonly reqId: number }
+  /**
+   * Option greeks of one tick type (10 bid, 11 ask, 12 last, 13 model; delayed 80..83). At every version
+   * the codec speaks (≥ 156): no version field, a `tickAttrib` (0 return-based, 1 price-based). "Not
+   * computed" is −1 (impliedVol, optPrice, pvDividend, undPrice) or −2 (delta, gamma, vega, theta).
+   */
+  | {
+      readonly type: 'TICK_OPTION_COMPUTATION';
+      readonly reqId: number;
+      readonly tickType: number;
+      readonly tickAttrib: number;
+      readonly impliedVol: Num;
+      readonly delta: Num;
+      readonly optPrice: Num;
+      readonly pvDividend: Num;
+      readonly gamma: Num;
+      readonly vega: Num;
+      readonly theta: Num;
+      readonly undPrice: Num;
+    };
 
 /** The `type` tags of {@link ServerMessage}. */
 export type ServerMessageType = ServerMessage['type'];
@@ -544,6 +582,11 @@ export const CLIENT_MSG_ID = {
   CANCEL_POSITIONS_MULTI: 75,
   REQ_ACCOUNT_UPDATES_MULTI: 76,
   CANCEL_ACCOUNT_UPDATES_MULTI: 77,
+  REQ_CALC_IMPLIED_VOLAT: 54,
+  REQ_CALC_OPTION_PRICE: 55,
+  CANCEL_CALC_IMPLIED_VOLAT: 56,
+  CANCEL_CALC_OPTION_PRICE: 57,
+  REQ_SEC_DEF_OPT_PARAMS: 78,
   REQ_COMPLETED_ORDERS: 99,
 } as const satisfies Record<Exclude<ClientMessageType, 'UNKNOWN'>, number>;
 
@@ -562,6 +605,7 @@ export const SERVER_MSG_ID = {
   EXECUTION_DATA: 11,
   MANAGED_ACCTS: 15,
   HISTORICAL_DATA: 17,
+  TICK_OPTION_COMPUTATION: 21,
   TICK_GENERIC: 45,
   TICK_STRING: 46,
   CURRENT_TIME: 49,
@@ -580,6 +624,8 @@ export const SERVER_MSG_ID = {
   POSITION_MULTI_END: 72,
   ACCOUNT_UPDATE_MULTI: 73,
   ACCOUNT_UPDATE_MULTI_END: 74,
+  SECURITY_DEFINITION_OPTION_PARAMETER: 75,
+  SECURITY_DEFINITION_OPTION_PARAMETER_END: 76,
   TICK_REQ_PARAMS: 81,
   HISTORICAL_DATA_UPDATE: 90,
   ORDER_BOUND: 100,

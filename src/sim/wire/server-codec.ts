@@ -127,6 +127,32 @@ function bar(io: FieldIO, b: Rec, update: boolean): void {
   io.int(b, 'barCount');
 }
 
+/** A count-prefixed list of plain values (text or numbers) under `m[k]`. */
+function valueList(io: FieldIO, m: Rec, k: string, kind: 'text' | 'num0'): void {
+  if (io.decoding) {
+    const n = io.count(k);
+    const arr: unknown[] = [];
+    for (let i = 0; i < n; i++) {
+      const item: Rec = {};
+      io[kind](item, 'v');
+      arr.push(item['v']);
+    }
+    m[k] = arr;
+    return;
+  }
+  const arr = (m[k] as readonly unknown[] | undefined) ?? [];
+  io.out.push(arr.length);
+  for (const v of arr) io[kind]({ v } as Rec, 'v');
+}
+
+/** TICK_OPTION_COMPUTATION at v ≥ 156 (PRICE_BASED_VOLATILITY, below the codec's range): no version field, a tickAttrib. */
+const tickOptionComputation: Schema = (io, m) => {
+  io.int(m, 'reqId');
+  io.int(m, 'tickType');
+  io.int(m, 'tickAttrib');
+  for (const k of ['impliedVol', 'delta', 'optPrice', 'pvDividend', 'gamma', 'vega', 'theta', 'undPrice']) io.num0(m, k);
+};
+
 const SCHEMAS: Record<ServerMessageType, Schema> = {
   NEXT_VALID_ID: simple(1, [['int', 'orderId']]),
   MANAGED_ACCTS: simple(1, [['text', 'accounts']]),
@@ -197,6 +223,17 @@ const SCHEMAS: Record<ServerMessageType, Schema> = {
     bar(io, child(io, m, 'bar'), true);
   },
   ORDER_BOUND: simple(null, [['int', 'permId'], ['int', 'clientId'], ['int', 'orderId']]),
+  SECURITY_DEFINITION_OPTION_PARAMETER: (io, m) => {
+    io.int(m, 'reqId');
+    io.text(m, 'exchange');
+    io.int(m, 'underlyingConId');
+    io.text(m, 'tradingClass');
+    io.text(m, 'multiplier');
+    valueList(io, m, 'expirations', 'text');
+    valueList(io, m, 'strikes', 'num0');
+  },
+  SECURITY_DEFINITION_OPTION_PARAMETER_END: simple(null, [['int', 'reqId']]),
+  TICK_OPTION_COMPUTATION: tickOptionComputation,
 };
 
 const TYPE_BY_ID = new Map<number, ServerMessageType>(
