@@ -61,6 +61,14 @@ export interface ExecutionConfig {
   readonly shutdownTimeoutMs: number;
 }
 
+/** The daemon's HTTP listener (dashboard, health, webhook; CONTRACT §9). */
+export interface HttpConfig {
+  /** default 127.0.0.1; a non-loopback host needs the http-token secret, else the daemon refuses to start */
+  readonly host: string;
+  /** default 7700; 0 = any free port (tests) */
+  readonly port: number;
+}
+
 export interface Config {
   readonly mode: Mode;
   readonly readOnly: boolean;
@@ -71,6 +79,7 @@ export interface Config {
   readonly limits: RiskLimits;
   readonly ira: IraPolicy;
   readonly execution: ExecutionConfig;
+  readonly http: HttpConfig;
 }
 
 export type { Env } from './infra/secrets.js';
@@ -95,7 +104,7 @@ export const DEFAULT_CONFIG_INPUT = {
   ira: { prohibitedSymbols: [], futuresMarginMultiplier: 2, cashBufferPercent: 0 },
 } as const;
 
-const TOP_KEYS = ['mode', 'readOnly', 'ib', 'redis', 'queue', 'accounts', 'limits', 'ira', 'execution', '$schema'];
+const TOP_KEYS = ['mode', 'readOnly', 'ib', 'redis', 'queue', 'accounts', 'limits', 'ira', 'execution', 'http', '$schema'];
 const MAX_MS = 86_400_000;
 const PREFIX_RE = /^[A-Za-z0-9_.{}-]+(:[A-Za-z0-9_.{}-]+)*$/;
 const QUEUE_RE = /^[A-Za-z0-9_.-]+$/;
@@ -126,9 +135,10 @@ export function parseConfig(raw: unknown, env: Env): ParseResult {
   const limits = readLimits(r, root.limits);
   const ira = readIra(r, root.ira);
   const execution = readExecution(r, root.execution);
+  const http = readHttp(r, root.http);
   if (r.errors.length > 0) return { ok: false, errors: r.errors };
   modeWarnings(r, mode, ib, accounts);
-  const config: Config = { mode, readOnly, ib, redis, queue, accounts, limits, ira, execution };
+  const config: Config = { mode, readOnly, ib, redis, queue, accounts, limits, ira, execution, http };
   return { ok: true, config: deepFreeze(config), warnings: r.warnings };
 }
 
@@ -266,6 +276,21 @@ function readExecution(r: FieldReader, raw: unknown): ExecutionConfig {
     quoteTimeoutMs: ms('quoteTimeoutMs', 3000),
     shutdownTimeoutMs: ms('shutdownTimeoutMs', 25_000),
   };
+}
+
+/** `http` is a safety section: an unknown field is an error (CONTRACT §2). */
+function readHttp(r: FieldReader, raw: unknown): HttpConfig {
+  const s = r.section(raw, 'http') ?? {};
+  for (const k of Object.keys(s)) if (k !== 'host' && k !== 'port') r.error(`http.${k}`, 'unknown field (known: host, port)');
+  return {
+    host: r.str(s.host, 'http.host', '127.0.0.1', HOST_RE, 'a host name or IP address'),
+    port: r.int(s.port, 'http.port', 7700, 0, 65535),
+  };
+}
+
+/** True for an address that only this machine can reach. */
+export function isLoopbackHost(host: string): boolean {
+  return LOOPBACK.has(host) || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 function modeWarnings(r: FieldReader, mode: Mode, ib: IbConfig, accounts: readonly AccountConfig[]): void {

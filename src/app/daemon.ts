@@ -28,6 +28,8 @@ import { IbBroker } from '../ib/ib-broker.js';
 import { isBrokerIra } from '../validation/rule.js';
 import { isIraType } from '../domain/types.js';
 import { ControlListener } from './control.js';
+import { startDaemonHttp, type DaemonHttp } from '../http/daemon-http.js';
+import type { FastifyPluginAsync } from 'fastify';
 import type { Logger } from './logger.js';
 
 export interface DaemonOptions {
@@ -42,12 +44,16 @@ export interface DaemonOptions {
   readonly stalledIntervalMs?: number;
   /** reconnect backoff of the IB adapter (tests shorten it) */
   readonly ibBackoff?: { readonly initialMs: number; readonly maxMs: number };
+  /** extra fastify plugins for the HTTP listener (MCP endpoint, metrics) */
+  readonly httpPlugins?: readonly FastifyPluginAsync[];
 }
 
 export interface DaemonHandle {
   readonly broker: BrokerPort;
   readonly infra: Infra;
   readonly reconciler: Reconciler;
+  /** the HTTP listener (dashboard, health, webhook) on `http.host:http.port` */
+  readonly http: DaemonHttp;
   /** drains in-flight work, then closes everything; idempotent */
   stop(): Promise<void>;
 }
@@ -121,8 +127,17 @@ export async function startDaemon(o: DaemonOptions): Promise<DaemonHandle> {
     }),
   );
 
-  await broker.connect();
-  await checkAccounts(config, broker, infra, logger);
+  // HTTP first, so /healthz answers and /readyz says 503 while IB connects and reconciles
+  let consuming = false;
+  const ready = (): { ready: boolean; reason?: string } =>
+    !consuming ? { ready: false, reason: 'connecting to IB and reconciling' } : broker.isReadyForOrders() ? { ready: true } : { ready: false, reason: 'IB is not ready for orders' };
+  const http = await startDaemonHttp({ config, env: o.env, password, infra, broker, readOnly, clock, logger, ready, ...(o.httpPlugins ? { plugins: o.httpPlugins } : {}) });
+  const closeHttp = async (e: unknown): Promise<never> => {
+    await http.close();
+    throw e;
+  };
+  await broker.connect().catch(closeHttp);
+  await checkAccounts(config, broker, infra, logger).catch(closeHttp);
   await infra.audit.append({ type: 'daemon.start', data: { mode: config.mode, readOnly, clientId: config.ib.clientId, accounts: config.accounts.map((a) => a.id) } });
 
   const exec = new ExecutionService({
@@ -229,12 +244,14 @@ export async function startDaemon(o: DaemonOptions): Promise<DaemonHandle> {
   });
   reconciler.start({ inflightCheckMs: config.execution.inflightCheckMs, intervalMs: config.execution.reconcileIntervalMs });
   source.start();
+  consuming = true;
   logger.info({ queue: config.queue.name, mode: config.mode, readOnly }, 'daemon consuming signals');
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       logger.info('stopping: draining in-flight signals');
+      await http.close();
       const drained = source.close().then(() => true);
       const timedOut = new Promise<boolean>((r) => setTimeout(() => r(false), config.execution.shutdownTimeoutMs).unref());
       if (!(await Promise.race([drained, timedOut]))) {
@@ -249,7 +266,7 @@ export async function startDaemon(o: DaemonOptions): Promise<DaemonHandle> {
       await infra.close();
     })());
 
-  return { broker, infra, reconciler, stop };
+  return { broker, infra, reconciler, http, stop };
 }
 
 /** The outcome a different job with an already handled signal id gets: DUPLICATE everywhere. */

@@ -58,6 +58,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     ib: { ...DEFAULT_CONFIG_INPUT.ib, port: sim.port, ...((o.config?.ib as object | undefined) ?? {}) },
     redis: { url: o.redisUrl, prefix: `ibkr-${id}` },
     queue: { name: `signals-${id}` },
+    http: { port: 0, ...((o.config?.http as object | undefined) ?? {}) },
   };
   const parsed = parseConfig(raw, {});
   if (!parsed.ok) {

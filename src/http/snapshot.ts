@@ -1,0 +1,214 @@
+/**
+ * `GET /api/state`: everything the page shows on first load, in one JSON object. Broker facts (accounts,
+ * positions, working orders, prices) come from the daemon's own IB session and are cached briefly; when
+ * TWS is down the last good snapshot is kept and `brokerError` says so. Redis facts (trading state, fills,
+ * decisions, audit) are read fresh. `cursor` is the newest stream id at the time of the snapshot: the page
+ * opens `/events?since=<cursor>`, so nothing between the snapshot and the live feed is lost.
+ */
+import type { Redis } from 'ioredis';
+import type { Queue } from 'bullmq';
+import type { Config } from '../config.js';
+import type { Keys } from '../infra/keys.js';
+import { effectiveState, type TradingStateStore } from '../infra/trading-state.js';
+import { tailAudit, verifyAudit, type AuditRecord } from '../infra/audit.js';
+import { tailStream } from '../infra/streams.js';
+import type { BrokerAccountSummary, BrokerPort, ConnectionStatus, OrderReport } from '../execution/broker-port.js';
+import type { PositionSnapshot } from '../domain/types.js';
+import type { Clock } from '../domain/clock.js';
+import { compareIds } from './events.js';
+import { accountRules, decisionRows, householdTotals, type DecisionRow, type PricedPosition } from './views.js';
+
+/** What the dashboard needs from the broker (a subset of BrokerPort). */
+export type DashboardBroker = Pick<BrokerPort, 'connection$' | 'isReadyForOrders' | 'managedAccounts' | 'accountSummaries' | 'positions' | 'openOrders' | 'cancelOrder' | 'quote'>;
+
+export interface SnapshotDeps {
+  readonly config: Config;
+  readonly readOnly: boolean;
+  readonly redis: Redis;
+  readonly keys: Keys;
+  readonly tradingState: TradingStateStore;
+  readonly broker: DashboardBroker;
+  readonly queue: Queue;
+  readonly clock: Clock;
+  readonly connection: () => ConnectionStatus | undefined;
+  readonly ready: () => { ready: boolean; reason?: string };
+  readonly clientId: number;
+}
+
+interface BrokerFacts {
+  readonly at: number;
+  readonly linked: readonly string[];
+  readonly summaries: readonly BrokerAccountSummary[];
+  readonly positions: readonly PricedPosition[];
+  readonly orders: readonly OrderReport[];
+}
+
+interface AuditCheck {
+  readonly ok: boolean;
+  readonly through: number;
+  readonly seq?: number;
+  readonly reason?: string;
+  readonly at: number;
+}
+
+const WORKING = new Set(['PENDING_SUBMIT', 'PRE_SUBMITTED', 'SUBMITTED', 'PENDING_CANCEL']);
+
+/** Builds snapshots; keeps the broker cache, the audit check and the net-liquidation history. */
+export class SnapshotBuilder {
+  private facts: BrokerFacts | undefined;
+  private inflight: Promise<BrokerFacts> | undefined;
+  private brokerError: string | undefined;
+  private auditCheck: AuditCheck | undefined;
+  private auditRunning: Promise<void> | undefined;
+  private readonly prices = new Map<string, { price: string; at: number }>();
+  readonly netLiq = new Map<string, [number, string][]>();
+
+  constructor(private readonly d: SnapshotDeps) {}
+
+  /** Broker facts at most `maxAgeMs` old (one request in flight at a time). */
+  async brokerFacts(maxAgeMs = 2000): Promise<BrokerFacts | undefined> {
+    if (this.facts && this.d.clock.now() - this.facts.at < maxAgeMs) return this.facts;
+    this.inflight ??= this.fetchFacts().finally(() => (this.inflight = undefined));
+    try {
+      this.facts = await this.inflight;
+      this.brokerError = undefined;
+      this.sampleNetLiq(this.facts);
+    } catch (e) {
+      this.brokerError = e instanceof Error ? e.message : String(e);
+    }
+    return this.facts;
+  }
+
+  private async fetchFacts(): Promise<BrokerFacts> {
+    const b = this.d.broker;
+    const [linked, summaries, positions, orders] = await Promise.all([b.managedAccounts(), b.accountSummaries(), b.positions(), b.openOrders()]);
+    return { at: this.d.clock.now(), linked, summaries, positions: await this.priced(positions), orders };
+  }
+
+  /** Marks positions to market: the last (or mid) price, else the average cost (`priced: false`). */
+  private async priced(positions: readonly PositionSnapshot[]): Promise<PricedPosition[]> {
+    return Promise.all(
+      positions.filter((p) => p.quantity !== 0).map(async (p) => {
+        const key = p.conId !== undefined ? String(p.conId) : `${p.symbol}/${p.secType}/${p.currency}`;
+        let cached = this.prices.get(key);
+        if (!cached || this.d.clock.now() - cached.at > 15_000) {
+          const q = await this.d.broker.quote({ symbol: p.symbol, secType: p.secType, exchange: 'SMART', currency: p.currency, ...(p.conId !== undefined ? { conId: p.conId } : {}) }).catch(() => undefined);
+          const px = q?.last ?? (q?.bid && q?.ask ? q.bid.plus(q.ask).div(2) : q?.close);
+          if (px) this.prices.set(key, (cached = { price: px.toString(), at: this.d.clock.now() }));
+        }
+        return { account: p.account, symbol: p.symbol, secType: p.secType, currency: p.currency, quantity: p.quantity, avgCost: p.avgCost.toString(), price: cached?.price ?? null };
+      }),
+    );
+  }
+
+  private sampleNetLiq(f: BrokerFacts): void {
+    for (const s of f.summaries) {
+      if (s.netLiquidation === undefined) continue;
+      const series = this.netLiq.get(s.account) ?? [];
+      const last = series[series.length - 1];
+      if (last && f.at - last[0] < 60_000) series[series.length - 1] = [last[0], s.netLiquidation.toString()];
+      else series.push([f.at, s.netLiquidation.toString()]);
+      while (series.length > 0 && f.at - (series[0]?.[0] ?? 0) > 24 * 3600_000) series.shift();
+      this.netLiq.set(s.account, series);
+    }
+  }
+
+  /** The audit chain check, recomputed in the background at most every `everyMs`. */
+  private audit(everyMs = 15_000): AuditCheck | undefined {
+    if ((!this.auditCheck || this.d.clock.now() - this.auditCheck.at > everyMs) && !this.auditRunning) {
+      this.auditRunning = verifyAudit(this.d.redis, this.d.keys.audit)
+        .then((r) => void (this.auditCheck = r.ok ? { ok: true, through: r.count, at: this.d.clock.now() } : { ok: false, through: r.seq - 1, seq: r.seq, reason: r.reason, at: this.d.clock.now() }))
+        .catch(() => undefined)
+        .finally(() => (this.auditRunning = undefined));
+    }
+    return this.auditCheck;
+  }
+
+  /** Waits for a running audit check (tests, first load). */
+  async auditSettled(): Promise<void> {
+    this.audit();
+    await this.auditRunning;
+  }
+
+  /** The whole snapshot. */
+  async build(): Promise<Record<string, unknown>> {
+    const d = this.d;
+    const cursor = await this.cursor();
+    const ids = d.config.accounts.map((a) => a.id);
+    const [ts, fills, auditTail, facts, counts, workers] = await Promise.all([
+      d.tradingState.snapshot(ids),
+      tailStream(d.redis, d.keys.fills, 50),
+      tailAudit(d.redis, d.keys.audit, 1000),
+      this.brokerFacts(),
+      d.queue.getJobCounts('waiting', 'active', 'delayed', 'failed').catch(() => undefined),
+      d.queue.getWorkersCount().catch(() => undefined),
+    ]);
+    if (!this.auditCheck) await this.auditSettled();
+    return {
+      mode: d.config.mode,
+      readOnly: d.readOnly,
+      asOf: d.clock.now(),
+      cursor,
+      health: { tws: d.connection() ?? null, redis: { ok: d.redis.status === 'ready' }, worker: { workers: workers ?? null, counts: counts ?? null, queue: d.config.queue.name }, ready: d.ready() },
+      tradingState: { global: ts.global, accounts: ts.accounts, effective: Object.fromEntries(ids.map((id) => [id, effectiveState(ts.global, ts.accounts[id])])) },
+      broker: { asOf: facts?.at ?? null, error: this.brokerError ?? null, host: d.config.ib.host, port: d.config.ib.port },
+      accounts: this.accounts(facts),
+      positions: facts?.positions ?? [],
+      totals: householdTotals(facts?.positions ?? []),
+      orders: (facts?.orders ?? []).filter((o) => WORKING.has(o.status)).map((o) => this.orderRow(o)),
+      fills: fills.reverse(),
+      decisions: decisionRows(auditTail).slice(0, 200) satisfies DecisionRow[],
+      audit: { records: auditTail.slice(-25).reverse().map(shortAudit), check: this.audit() ?? null },
+      netLiq: Object.fromEntries(this.netLiq),
+    };
+  }
+
+  private async cursor(): Promise<string> {
+    const k = this.d.keys;
+    const last = await Promise.all([k.orders, k.fills, k.audit].map((key) => this.d.redis.xrevrange(key, '+', '-', 'COUNT', 1)));
+    return last.map((e) => e[0]?.[0] ?? '0-0').sort(compareIds).pop() ?? '0-0';
+  }
+
+  private accounts(facts: BrokerFacts | undefined): Record<string, unknown>[] {
+    const declared = this.d.config.accounts;
+    const ids = [...declared.map((a) => a.id), ...(facts?.linked ?? []).filter((id) => !declared.some((a) => a.id === id))];
+    return ids.map((id) => {
+      const a = declared.find((x) => x.id === id);
+      const s = facts?.summaries.find((x) => x.account === id);
+      return {
+        id,
+        label: a?.label ?? null,
+        type: a?.type ?? null,
+        linked: facts ? facts.linked.includes(id) : null,
+        brokerAccountType: s?.accountType ?? null,
+        rules: accountRules(a?.type, this.d.config),
+        currency: s?.baseCurrency ?? 'USD',
+        netLiquidation: s?.netLiquidation?.toString() ?? null,
+        settledCash: (s?.settledCash ?? s?.totalCashValue)?.toString() ?? null,
+        buyingPower: s?.buyingPower?.toString() ?? null,
+      };
+    });
+  }
+
+  private orderRow(o: OrderReport): Record<string, unknown> {
+    return {
+      orderId: o.orderId,
+      orderRef: o.orderRef ?? null,
+      account: o.account,
+      symbol: o.instrument.symbol,
+      side: o.side,
+      quantity: o.quantity,
+      filled: o.filled,
+      remaining: o.remaining,
+      orderType: o.orderType,
+      limitPrice: o.limitPrice?.toString() ?? null,
+      stopPrice: o.stopPrice?.toString() ?? null,
+      status: o.status,
+      cancellable: o.clientId === undefined || o.clientId === this.d.clientId,
+    };
+  }
+}
+
+function shortAudit(r: AuditRecord): Record<string, unknown> {
+  return { seq: r.seq, ts: r.ts, type: r.type, account: r.account, signalId: r.signalId, orderRef: r.orderRef, data: r.data, hash: r.hash.slice(0, 12) };
+}
