@@ -110,6 +110,10 @@ export async function createHttpServer(d: HttpServerDeps): Promise<HttpServer> {
   });
   const clientId = config.ib.clientId;
   const snapshots = new SnapshotBuilder({ ...d, clientId, connection: () => connection });
+  // an order or fill event means the broker facts changed: the next snapshot asks the broker again
+  const unsubscribeHub = hub.subscribe((e) => {
+    if ('stream' in e && e.stream !== 'audit') snapshots.invalidate();
+  });
   const stopWatch = d.tradingState.watch(config.accounts.map((a) => a.id), (c) => hub.broadcast({ event: 'trading-state', data: c }), { intervalMs: 1000, onError: () => undefined });
 
   registerHealth(app, d);
@@ -118,7 +122,10 @@ export async function createHttpServer(d: HttpServerDeps): Promise<HttpServer> {
   app.get('/api/state', async () => snapshots.build());
   registerEvents(app, { hub, redis: d.redis, streams: { orders: d.keys.orders, fills: d.keys.fills, audit: d.keys.audit } });
   registerWebhook(app, { secret: d.secrets.webhookSecret, queue: d.queue, audit: d.audit, clock: d.clock, logger: d.logger });
-  registerActions(app, { ...d, clientId, changed: () => hub.broadcast({ event: 'changed', data: {} }) });
+  registerActions(app, { ...d, clientId, changed: () => {
+    snapshots.invalidate();
+    hub.broadcast({ event: 'changed', data: {} });
+  } });
   for (const p of d.plugins ?? []) await app.register(p);
   registerPreviewFallback(app, d.redis, d.keys.prefix, d.clock);
 
@@ -139,6 +146,7 @@ export async function createHttpServer(d: HttpServerDeps): Promise<HttpServer> {
       if (closed) return;
       closed = true;
       connSub.unsubscribe();
+      unsubscribeHub();
       stopWatch();
       await hub.stop();
       await app.close();

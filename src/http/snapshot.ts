@@ -65,6 +65,11 @@ export class SnapshotBuilder {
 
   constructor(private readonly d: SnapshotDeps) {}
 
+  /** Forgets the cached broker facts: an order or fill event means they changed. */
+  invalidate(): void {
+    this.facts = this.facts ? { ...this.facts, at: 0 } : undefined;
+  }
+
   /** Broker facts at most `maxAgeMs` old (one request in flight at a time). */
   async brokerFacts(maxAgeMs = 2000): Promise<BrokerFacts | undefined> {
     if (this.facts && this.d.clock.now() - this.facts.at < maxAgeMs) return this.facts;

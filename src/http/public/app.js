@@ -382,7 +382,7 @@ function onEntry(e) {
   seen.add(key);
   if (e.stream === 'fills') {
     liveFills.unshift(e);
-    fresh.add('fills:' + e.id);
+    if (!state?.fills.some((x) => x.id === e.id)) fresh.add('fills:' + e.id);
     if (state) renderFills();
     soon();
   } else if (e.stream === 'orders') soon();
@@ -398,15 +398,16 @@ function onAudit(e) {
     data = f.data;
   }
   const rec = { seq: Number(f.seq), ts: f.ts, type: f.type, account: f.account, signalId: f.signalId, orderRef: f.orderRef, data, hash: (f.hash ?? '').slice(0, 12) };
+  const known = state?.audit.records.some((r) => r.seq === rec.seq);
   liveAudit.unshift(rec);
-  fresh.add('a:' + rec.seq);
+  if (!known) fresh.add('a:' + rec.seq);
   if (rec.type === 'signal') signals.set(rec.signalId, data?.payload);
   if (rec.type === 'outcome') {
     const p = signals.get(rec.signalId) ?? state?.decisions.find((d) => d.signalId === rec.signalId);
     for (const x of data?.results ?? []) {
       liveDecisions.unshift({ seq: rec.seq, ts: rec.ts, signalId: rec.signalId, account: x.account, accountType: x.accountType, decision: x.decision, quantity: x.quantity, symbol: p?.instrument?.symbol ?? p?.symbol ?? '', side: p?.side ?? '', reasons: x.reasons ?? [], notes: x.notes ?? [] });
     }
-    fresh.add('d:' + rec.seq);
+    if (!known) fresh.add('d:' + rec.seq);
     if (state) renderDecisions();
   }
   if (state) renderAudit();
