@@ -303,6 +303,11 @@ function summarize(r) {
   if (r.type === 'outcome') return `${r.signalId}: ${(d.results ?? []).map((x) => `${x.account} ${x.decision}`).join(', ')}`;
   if (r.type === 'connection') return `${d.state}${d.reason ? ` (${d.reason})` : ''}`;
   if (r.type === 'webhook.rejected') return d.reason ?? `${d.suppressed} suppressed`;
+  if (r.type === 'decision') return `${d.decision ?? ''}${(d.reasons ?? []).map((x) => ` ${x.code ?? x}`).join('')}`;
+  if (r.type === 'order.state') return `order ${d.orderId ?? ''}: ${d.from ?? '?'} → ${d.to ?? '?'}${d.filled ? ` (filled ${d.filled})` : ''}`;
+  if (r.type === 'order.sent') return `sent ${(d.placed ?? []).map((x) => `#${x.orderId}`).join(', ')}`;
+  if (r.type === 'order.intent') return `intent: ${(d.legs ?? []).map((x) => `${x.side ?? ''} ${x.quantity ?? ''} ${x.instrument?.symbol ?? ''} ${x.orderType ?? ''}`).join('; ')}`;
+  if (r.type === 'fill') return `${d.side ?? ''} ${d.shares ?? ''} ${d.symbol ?? ''} @ ${d.price ?? ''}`;
   const s = JSON.stringify(d);
   return s.length > 140 ? s.slice(0, 139) + '…' : s;
 }
