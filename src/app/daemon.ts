@@ -131,7 +131,10 @@ export async function startDaemon(o: DaemonOptions): Promise<DaemonHandle> {
   let consuming = false;
   const ready = (): { ready: boolean; reason?: string } =>
     !consuming ? { ready: false, reason: 'connecting to IB and reconciling' } : broker.isReadyForOrders() ? { ready: true } : { ready: false, reason: 'IB is not ready for orders' };
-  const http = await startDaemonHttp({ config, env: o.env, password, infra, broker, readOnly, clock, logger, ready, ...(o.httpPlugins ? { plugins: o.httpPlugins } : {}) });
+  const http = await startDaemonHttp({ config, env: o.env, password, infra, broker, readOnly, clock, logger, ready, ...(o.httpPlugins ? { plugins: o.httpPlugins } : {}) }).catch(async (e: unknown) => {
+    await infra.close();
+    throw e;
+  });
   const closeHttp = async (e: unknown): Promise<never> => {
     await http.close();
     throw e;
