@@ -49,6 +49,7 @@ export class StreamHub {
   private readonly listeners = new Set<Listener>();
   private readonly cursors = new Map<string, string>();
   private running = false;
+  private failing = false;
   private loopDone: Promise<void> = Promise.resolve();
 
   /** `conn` is used for XREAD BLOCK only (a connection of its own); `streams` maps names to keys. */
@@ -93,6 +94,7 @@ export class StreamHub {
         }
         const ids = names.map((n) => this.cursors.get(n) ?? '0-0');
         const res = (await this.conn.xread('COUNT', 500, 'BLOCK', 5000, 'STREAMS', ...names.map((n) => this.streams[n]), ...ids)) as XReadReply;
+        this.failing = false;
         const batch = toEvents(res, this.streams);
         for (const e of batch) {
           this.cursors.set(e.stream, e.id);
@@ -100,7 +102,8 @@ export class StreamHub {
         }
       } catch (err) {
         if (!this.running) return;
-        this.logger.warn({ err }, 'dashboard: reading the streams failed; retrying');
+        if (!this.failing) this.logger.warn({ err }, 'dashboard: reading the streams failed; retrying every second');
+        this.failing = true;
         await new Promise((r) => setTimeout(r, 1000));
       }
     }

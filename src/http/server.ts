@@ -75,6 +75,9 @@ export async function createHttpServer(d: HttpServerDeps): Promise<HttpServer> {
   if (!loopback && d.secrets.token === undefined) {
     throw new HttpConfigError(`http.host ${config.http.host} is not loopback: set the http token (IBKR_EXEC_HTTP_TOKEN or IBKR_EXEC_HTTP_TOKEN_FILE) or bind 127.0.0.1`);
   }
+  if (d.secrets.token !== undefined && d.secrets.token.length < 16) {
+    throw new HttpConfigError('the http token is shorter than 16 characters: use a long random value (e.g. openssl rand -hex 24)');
+  }
   const csrf = randomBytes(24).toString('base64url');
   const app = Fastify({ logger: false, bodyLimit: 256 * 1024 });
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
@@ -136,6 +139,7 @@ export async function createHttpServer(d: HttpServerDeps): Promise<HttpServer> {
     snapshots,
     async listen() {
       hub.start();
+      snapshots.startSampling();
       await app.listen({ host: config.http.host, port: config.http.port });
       const addr = app.server.address();
       const port = typeof addr === 'object' && addr ? addr.port : config.http.port;
@@ -147,6 +151,7 @@ export async function createHttpServer(d: HttpServerDeps): Promise<HttpServer> {
       closed = true;
       connSub.unsubscribe();
       unsubscribeHub();
+      snapshots.stopSampling();
       stopWatch();
       await hub.stop();
       await app.close();

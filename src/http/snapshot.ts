@@ -56,6 +56,8 @@ const WORKING = new Set(['PENDING_SUBMIT', 'PRE_SUBMITTED', 'SUBMITTED', 'PENDIN
 /** Builds snapshots; keeps the broker cache, the audit check and the net-liquidation history. */
 export class SnapshotBuilder {
   private facts: BrokerFacts | undefined;
+  private lastFetch = 0;
+  private sampler: ReturnType<typeof setInterval> | undefined;
   private inflight: Promise<BrokerFacts> | undefined;
   private brokerError: string | undefined;
   private auditCheck: AuditCheck | undefined;
@@ -70,10 +72,17 @@ export class SnapshotBuilder {
     this.facts = this.facts ? { ...this.facts, at: 0 } : undefined;
   }
 
-  /** Broker facts at most `maxAgeMs` old (one request in flight at a time). */
+  /**
+   * Broker facts at most `maxAgeMs` old (one request in flight at a time, and at most one a second: the
+   * dashboard shares the IB message budget with order placement).
+   */
   async brokerFacts(maxAgeMs = 2000): Promise<BrokerFacts | undefined> {
-    if (this.facts && this.d.clock.now() - this.facts.at < maxAgeMs) return this.facts;
-    this.inflight ??= this.fetchFacts().finally(() => (this.inflight = undefined));
+    const now = this.d.clock.now();
+    if (this.facts && (now - this.facts.at < maxAgeMs || now - this.lastFetch < 1000)) return this.facts;
+    if (!this.inflight) {
+      this.lastFetch = now;
+      this.inflight = this.fetchFacts().finally(() => (this.inflight = undefined));
+    }
     try {
       this.facts = await this.inflight;
       this.brokerError = undefined;
@@ -82,6 +91,17 @@ export class SnapshotBuilder {
       this.brokerError = e instanceof Error ? e.message : String(e);
     }
     return this.facts;
+  }
+
+  /** Samples net liquidation every `everyMs` while no page asks (the chart covers the day, not only open tabs). */
+  startSampling(everyMs = 60_000): void {
+    this.sampler ??= setInterval(() => void this.brokerFacts(everyMs / 2), everyMs);
+    this.sampler.unref();
+  }
+
+  stopSampling(): void {
+    if (this.sampler) clearInterval(this.sampler);
+    this.sampler = undefined;
   }
 
   private async fetchFacts(): Promise<BrokerFacts> {

@@ -381,10 +381,18 @@ function cmpId(a, b) {
   return am !== bm ? am - bm : as - bs;
 }
 
+/** Keeps the live lists and marker sets of a page left open all day bounded. */
+function trim() {
+  for (const list of [liveFills, liveAudit, liveDecisions]) if (list.length > 300) list.length = 200;
+  if (seen.size > 5000) seen.clear();
+  if (fresh.size > 2000) fresh.clear();
+}
+
 function onEntry(e) {
   const key = `${e.stream}:${e.id}`;
   if (seen.has(key)) return;
   seen.add(key);
+  trim();
   if (e.stream === 'fills') {
     liveFills.unshift(e);
     if (!state?.fills.some((x) => x.id === e.id)) fresh.add('fills:' + e.id);
