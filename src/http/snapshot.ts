@@ -51,6 +51,7 @@ interface AuditCheck {
   readonly at: number;
 }
 
+const QUOTE_WAIT_MS = 1500;
 const WORKING = new Set(['PENDING_SUBMIT', 'PRE_SUBMITTED', 'SUBMITTED', 'PENDING_CANCEL']);
 
 /** Builds snapshots; keeps the broker cache, the audit check and the net-liquidation history. */
@@ -77,10 +78,11 @@ export class SnapshotBuilder {
    * dashboard shares the IB message budget with order placement).
    */
   async brokerFacts(maxAgeMs = 2000): Promise<BrokerFacts | undefined> {
-    const now = this.d.clock.now();
-    if (this.facts && (now - this.facts.at < maxAgeMs || now - this.lastFetch < 1000)) return this.facts;
+    if (this.facts && this.d.clock.now() - this.facts.at < maxAgeMs) return this.facts;
+    const wait = 1000 - (this.d.clock.now() - this.lastFetch);
+    if (!this.inflight && wait > 0) await new Promise((r) => setTimeout(r, wait).unref());
     if (!this.inflight) {
-      this.lastFetch = now;
+      this.lastFetch = this.d.clock.now();
       this.inflight = this.fetchFacts().finally(() => (this.inflight = undefined));
     }
     try {
@@ -110,18 +112,25 @@ export class SnapshotBuilder {
     return { at: this.d.clock.now(), linked, summaries, positions: await this.priced(positions), orders };
   }
 
-  /** Marks positions to market: the last (or mid) price, else the average cost (`priced: false`). */
+  /**
+   * Marks stock positions to market (last, else mid, else close) from the adapter's streaming quotes; a quote
+   * that is not in within `QUOTE_WAIT_MS` leaves the position at cost this time. Futures and options stay at
+   * cost: IB's avgCost includes the multiplier, which a position report does not carry.
+   */
   private async priced(positions: readonly PositionSnapshot[]): Promise<PricedPosition[]> {
     return Promise.all(
       positions.filter((p) => p.quantity !== 0).map(async (p) => {
-        const key = p.conId !== undefined ? String(p.conId) : `${p.symbol}/${p.secType}/${p.currency}`;
+        const base = { account: p.account, symbol: p.symbol, secType: p.secType, currency: p.currency, quantity: p.quantity, avgCost: p.avgCost.toString(), ...(p.conId !== undefined ? { conId: p.conId } : {}) };
+        if (p.secType !== 'STK') return { ...base, price: null };
+        const key = p.conId !== undefined ? String(p.conId) : `${p.symbol}/${p.currency}`;
         let cached = this.prices.get(key);
         if (!cached || this.d.clock.now() - cached.at > 15_000) {
-          const q = await this.d.broker.quote({ symbol: p.symbol, secType: p.secType, exchange: 'SMART', currency: p.currency, ...(p.conId !== undefined ? { conId: p.conId } : {}) }).catch(() => undefined);
+          const quote = this.d.broker.quote({ symbol: p.symbol, secType: p.secType, exchange: 'SMART', currency: p.currency, ...(p.conId !== undefined ? { conId: p.conId } : {}) }).catch(() => undefined);
+          const q = await Promise.race([quote, new Promise<undefined>((r) => setTimeout(() => r(undefined), QUOTE_WAIT_MS).unref())]);
           const px = q?.last ?? (q?.bid && q?.ask ? q.bid.plus(q.ask).div(2) : q?.close);
           if (px) this.prices.set(key, (cached = { price: px.toString(), at: this.d.clock.now() }));
         }
-        return { account: p.account, symbol: p.symbol, secType: p.secType, currency: p.currency, quantity: p.quantity, avgCost: p.avgCost.toString(), price: cached?.price ?? null };
+        return { ...base, price: cached?.price ?? null };
       }),
     );
   }

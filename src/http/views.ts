@@ -16,6 +16,8 @@ export interface PricedPosition {
   readonly quantity: number;
   readonly avgCost: string;
   readonly price: string | null;
+  /** IB's contract id: tells two option or future contracts of one symbol apart */
+  readonly conId?: number;
 }
 
 /** The badges a card shows: what the daemon enforces on this account. */
@@ -38,14 +40,19 @@ export interface SymbolTotal {
   readonly marketValue: string;
   readonly accounts: number;
   readonly priced: boolean;
+  readonly conId?: number;
 }
 
-/** Household totals per symbol (and currency), largest absolute value first. */
+/** The key positions are totalled under: a stock by symbol and currency, any other contract by its conId. */
+export const positionKey = (p: Pick<PricedPosition, 'symbol' | 'secType' | 'currency' | 'conId'>): string =>
+  p.secType === 'STK' || p.conId === undefined ? `${p.symbol}/${p.secType}/${p.currency}` : `${p.secType}/${p.conId}`;
+
+/** Household totals per symbol (per contract for derivatives), largest absolute value first. */
 export function householdTotals(positions: readonly PricedPosition[]): SymbolTotal[] {
-  const by = new Map<string, { symbol: string; secType: string; currency: string; quantity: number; value: Decimal; accounts: Set<string>; priced: boolean }>();
+  const by = new Map<string, { symbol: string; secType: string; currency: string; conId?: number; quantity: number; value: Decimal; accounts: Set<string>; priced: boolean }>();
   for (const p of positions) {
-    const key = `${p.symbol}/${p.secType}/${p.currency}`;
-    const t = by.get(key) ?? { symbol: p.symbol, secType: p.secType, currency: p.currency, quantity: 0, value: new Decimal(0), accounts: new Set<string>(), priced: true };
+    const key = positionKey(p);
+    const t = by.get(key) ?? { symbol: p.symbol, secType: p.secType, currency: p.currency, ...(p.secType !== 'STK' && p.conId !== undefined ? { conId: p.conId } : {}), quantity: 0, value: new Decimal(0), accounts: new Set<string>(), priced: true };
     t.quantity += p.quantity;
     t.value = t.value.plus(new Decimal(p.price ?? p.avgCost).times(p.quantity));
     t.accounts.add(p.account);
@@ -54,7 +61,7 @@ export function householdTotals(positions: readonly PricedPosition[]): SymbolTot
   }
   return [...by.values()]
     .sort((a, b) => b.value.abs().cmp(a.value.abs()))
-    .map((t) => ({ symbol: t.symbol, secType: t.secType, currency: t.currency, quantity: t.quantity, marketValue: t.value.toFixed(2), accounts: t.accounts.size, priced: t.priced }));
+    .map((t) => ({ symbol: t.symbol, secType: t.secType, currency: t.currency, ...(t.conId !== undefined ? { conId: t.conId } : {}), quantity: t.quantity, marketValue: t.value.toFixed(2), accounts: t.accounts.size, priced: t.priced }));
 }
 
 export interface DecisionRow {

@@ -4,10 +4,13 @@
  * installed the suites skip and say why.
  */
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const HAVE_CHROMIUM = existsSync(CHROMIUM);
+/** where the suites write their screenshots */
+export const OUTPUT = join(process.cwd(), 'test-output', 'dashboard');
 
 if (!HAVE_CHROMIUM) {
   process.stderr.write(`dashboard browser tests SKIPPED: no Chromium at ${CHROMIUM} — install it with "apt-get install -y chromium" (.ci/run does) or set CHROMIUM_PATH\n`);

@@ -13,7 +13,7 @@ import { SIGNAL_JOB_OPTIONS } from '../../src/ingest/enqueue.js';
 import { tailAudit } from '../../src/infra/audit.js';
 import { createRedis } from '../../src/infra/redis.js';
 import { signWebhook } from '../../src/http/webhook.js';
-import { HAVE_CHROMIUM, launchChromium } from './browser.js';
+import { HAVE_CHROMIUM, OUTPUT, launchChromium } from './browser.js';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
 const SECRET = 'whsec-browser-test';
@@ -21,7 +21,6 @@ const IRA = 'DU1000001';
 const PERSONAL = 'DU1000002';
 const BUSINESS = 'DU1000003';
 const HOSTILE = '<img src=x onerror="window.__xss=1">';
-export const OUTPUT = join(process.cwd(), 'test-output', 'dashboard');
 
 const sig = (id: string, extra: Record<string, unknown>) => ({ id, createdAt: new Date().toISOString(), instrument: { symbol: 'AAPL' }, side: 'BUY', size: { quantity: 1 }, ...extra });
 

@@ -92,7 +92,7 @@ function renderHealth() {
   const badge = document.querySelector('[data-testid="mode-badge"]');
   badge.textContent = state.mode === 'live' ? 'LIVE' : 'PAPER';
   badge.className = 'badge mode-' + badge.textContent;
-  if (state.readOnly) badge.textContent += ' · READ-ONLY';
+  $('read-only').hidden = !state.readOnly;
 }
 
 function renderTradingState() {
@@ -173,9 +173,9 @@ function renderPositions() {
   }
   const rows = [];
   for (const t of state.totals) {
-    const legs = state.positions.filter((p) => p.symbol === t.symbol && p.secType === t.secType && p.currency === t.currency);
+    const legs = state.positions.filter((p) => p.symbol === t.symbol && p.secType === t.secType && p.currency === t.currency && (t.conId === undefined || p.conId === t.conId));
     rows.push(h('tr', { class: 'total', 'data-symbol': t.symbol },
-      h('td', {}, t.symbol, t.secType !== 'STK' ? ` ${t.secType}` : ''), h('td', {}, legs.length > 1 ? `household · ${t.accounts} accounts` : accountName(legs[0].account)),
+      h('td', {}, t.symbol, t.secType !== 'STK' ? ` ${t.secType}${t.conId ? ` #${t.conId}` : ''}` : ''), h('td', {}, legs.length > 1 ? `household · ${t.accounts} accounts` : accountName(legs[0].account)),
       h('td', { class: 'num' }, num(t.quantity)), h('td', { class: 'num' }, ''), h('td', { class: 'num' }, legs[0].price ? num(legs[0].price) : 'at cost'),
       h('td', { class: 'num ' + (Number(t.marketValue) < 0 ? 'neg' : '') }, money(t.marketValue, t.currency))));
     if (legs.length > 1) {
@@ -196,13 +196,14 @@ function renderExposure() {
     return;
   }
   const max = Math.max(...items.map((t) => Math.abs(Number(t.marketValue))));
-  const row = 20, w = 320, labelW = 60, valueW = 80;
+  const row = 20, w = 340, labelW = 74, valueW = 86;
   const svg = h('svg:svg', { class: 'bars', viewBox: `0 0 ${w} ${items.length * row}`, width: '100%', role: 'img', 'aria-label': 'exposure per symbol' },
     items.map((t, i) => {
       const v = Number(t.marketValue);
+      const name = t.symbol.length > 9 ? t.symbol.slice(0, 8) + '…' : t.symbol;
       const len = Math.max(1, (Math.abs(v) / max) * (w - labelW - valueW));
       return h('svg:g', {},
-        h('svg:text', { x: 0, y: i * row + 14 }, t.symbol),
+        h('svg:text', { x: 0, y: i * row + 14 }, h('svg:title', {}, `${t.symbol} ${t.secType} ${t.currency}`), name),
         h('svg:rect', { class: v < 0 ? 'short' : 'long', x: labelW, y: i * row + 4, width: len.toFixed(1), height: 12, rx: 2 }),
         h('svg:text', { x: w, y: i * row + 14, 'text-anchor': 'end', class: 'muted' }, `${v < 0 ? 'short ' : ''}${money(Math.abs(v), t.currency)}`));
     }));
