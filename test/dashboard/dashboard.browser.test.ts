@@ -80,6 +80,7 @@ describe.skipIf(!HAVE_CHROMIUM)('dashboard in Chromium against the simulator', (
     await page.goto(url);
     await page.getByTestId('account-card').nth(2).waitFor();
     expect(await page.getByTestId('mode-badge').textContent()).toBe('PAPER');
+    expect(await page.getByTestId('read-only').isVisible()).toBe(false);
     const cards = page.getByTestId('account-card');
     expect(await cards.count()).toBe(3);
     for (const id of [IRA, PERSONAL, BUSINESS]) expect(await page.locator(`[data-testid="account-card"][data-account="${id}"]`).count()).toBe(1);
@@ -145,6 +146,8 @@ describe.skipIf(!HAVE_CHROMIUM)('dashboard in Chromium against the simulator', (
 
   it('Resume asks for a reason and the typed confirmation', async () => {
     await page.getByTestId('resume').click();
+    expect(await page.getByTestId('dialog-confirm').isVisible()).toBe(true);
+    expect(await page.getByTestId('dialog-cancel').isVisible()).toBe(false);
     await page.getByTestId('dialog-reason').fill('browser test resume');
     await page.getByTestId('dialog-confirm').fill('yes');
     await page.getByTestId('dialog-ok').click();

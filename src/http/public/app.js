@@ -197,7 +197,7 @@ function renderExposure() {
   }
   const max = Math.max(...items.map((t) => Math.abs(Number(t.marketValue))));
   const row = 20, w = 340, labelW = 74, valueW = 86;
-  const svg = h('svg:svg', { class: 'bars', viewBox: `0 0 ${w} ${items.length * row}`, width: '100%', role: 'img', 'aria-label': 'exposure per symbol' },
+  const svg = h('svg:svg', { class: 'bars', viewBox: `0 0 ${w} ${items.length * row}`, role: 'img', 'aria-label': 'exposure per symbol' },
     items.map((t, i) => {
       const v = Number(t.marketValue);
       const name = t.symbol.length > 9 ? t.symbol.slice(0, 8) + '…' : t.symbol;
