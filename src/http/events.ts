@@ -147,17 +147,28 @@ export interface EventsRouteDeps {
   readonly heartbeatMs?: number;
 }
 
-/** Registers `GET /events`: replay from `Last-Event-ID` (or `?since=`), then the live feed. */
-export function registerEvents(app: FastifyInstance, d: EventsRouteDeps): void {
+/**
+ * Registers `GET /events`: replay from `Last-Event-ID` (or `?since=`), then the live feed. Returns a
+ * function that ends every open stream: call it before closing the server, which otherwise waits for
+ * them (a page left open would stall the daemon's shutdown).
+ */
+export function registerEvents(app: FastifyInstance, d: EventsRouteDeps): () => void {
+  const open = new Set<FastifyReply['raw']>();
   app.get('/events', async (req, reply) => {
     if (d.hub.size >= (d.maxClients ?? 50)) return reply.code(503).send({ error: 'too many open dashboards' });
     const header = req.headers['last-event-id'];
     const query = (req.query as { since?: string }).since;
     const raw = (typeof header === 'string' && header !== '' ? header : query) ?? '';
     const since = ID_RE.test(raw) ? raw : undefined;
+    open.add(reply.raw);
+    reply.raw.on('close', () => open.delete(reply.raw));
     await stream(reply, d, since);
     return reply;
   });
+  return () => {
+    for (const res of open) res.end();
+    open.clear();
+  };
 }
 
 async function stream(reply: FastifyReply, d: EventsRouteDeps, since: string | undefined): Promise<void> {

@@ -123,7 +123,7 @@ export async function createHttpServer(d: HttpServerDeps): Promise<HttpServer> {
   registerPage(app, csrf, config);
   registerLogin(app, d.secrets.token);
   app.get('/api/state', async () => snapshots.build());
-  registerEvents(app, { hub, redis: d.redis, streams: { orders: d.keys.orders, fills: d.keys.fills, audit: d.keys.audit } });
+  const endStreams = registerEvents(app, { hub, redis: d.redis, streams: { orders: d.keys.orders, fills: d.keys.fills, audit: d.keys.audit } });
   registerWebhook(app, { secret: d.secrets.webhookSecret, queue: d.queue, audit: d.audit, clock: d.clock, logger: d.logger });
   registerActions(app, { ...d, clientId, changed: () => {
     snapshots.invalidate();
@@ -153,6 +153,7 @@ export async function createHttpServer(d: HttpServerDeps): Promise<HttpServer> {
       unsubscribeHub();
       snapshots.stopSampling();
       stopWatch();
+      endStreams();
       await hub.stop();
       await app.close();
     },

@@ -108,3 +108,16 @@ describe('GET /api/previews (read-only fallback when the MCP plugin does not ser
     expect(await readPreviews(f.redis, p, now)).toHaveLength(1);
   });
 });
+
+describe('closing the listener', () => {
+  it('ends open event streams, so a page left open does not stall the daemon’s shutdown', async () => {
+    const f = await httpFixture({ listen: true });
+    const res = await fetch(`${f.url}events`);
+    const reader = res.body!.getReader();
+    await reader.read(); // the retry line: the stream is open
+    await f.close();
+    let done = false;
+    while (!done) done = (await reader.read()).done;
+    expect(done).toBe(true);
+  });
+});
