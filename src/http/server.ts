@@ -121,7 +121,7 @@ export async function createHttpServer(d: HttpServerDeps): Promise<HttpServer> {
 
   registerHealth(app, d);
   registerPage(app, csrf, config);
-  registerLogin(app, d.secrets.token);
+  registerLogin(app, d.secrets.token, d.clock, d.logger);
   app.get('/api/state', async () => snapshots.build());
   const endStreams = registerEvents(app, { hub, redis: d.redis, streams: { orders: d.keys.orders, fills: d.keys.fills, audit: d.keys.audit } });
   registerWebhook(app, { secret: d.secrets.webhookSecret, queue: d.queue, audit: d.audit, clock: d.clock, logger: d.logger });
@@ -180,12 +180,23 @@ function registerPage(app: FastifyInstance, csrf: string, config: Config): void 
   }
 }
 
-function registerLogin(app: FastifyInstance, token: string | undefined): void {
+/** At most this many failed logins a minute (all clients together); then 429 until the minute is over. */
+const MAX_FAILED_LOGINS = 10;
+
+function registerLogin(app: FastifyInstance, token: string | undefined, clock: Clock, logger: Logger): void {
+  let failures: number[] = [];
   app.get('/login', async (_req, reply) => reply.type('text/html; charset=utf-8').send(loginPage(token === undefined ? 'This listener is on loopback without a token: no login is needed.' : undefined)));
   app.post('/login', async (req, reply) => {
     if (token === undefined) return reply.redirect('/', 303);
+    const now = clock.now();
+    failures = failures.filter((t) => now - t < 60_000);
+    if (failures.length >= MAX_FAILED_LOGINS) return reply.code(429).type('text/html; charset=utf-8').send(loginPage('Too many failed logins: wait a minute.'));
     const given = (req.body as { token?: unknown } | undefined)?.token;
-    if (typeof given !== 'string' || !safeEqual(given, token)) return reply.code(401).type('text/html; charset=utf-8').send(loginPage('That token is not right.'));
+    if (typeof given !== 'string' || !safeEqual(given, token)) {
+      failures.push(now);
+      logger.warn({ ip: req.ip }, 'dashboard: failed login');
+      return reply.code(401).type('text/html; charset=utf-8').send(loginPage('That token is not right.'));
+    }
     const secure = req.protocol === 'https' ? '; Secure' : '';
     return reply.header('set-cookie', `${SESSION_COOKIE}=${sessionValue(token)}; HttpOnly; SameSite=Strict; Path=/; Max-Age=2592000${secure}`).redirect('/', 303);
   });

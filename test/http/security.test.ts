@@ -131,4 +131,12 @@ describe('listener with the http token', () => {
     expect(await f.redis.get(f.infra.keys.tradingStateFor('DU1000001'))).toBe('REDUCE_ONLY');
     expect((await change({ authorization: `Bearer ${TOKEN}` })).statusCode).toBe(200);
   });
+
+  it('throttles guessing: after 10 failed logins in a minute even the right token waits', async () => {
+    const login = (token: string) => f.server.app.inject({ method: 'POST', url: '/login', payload: `token=${token}`, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const codes: number[] = [];
+    for (let i = 0; i < 10; i++) codes.push((await login(`guess-${i}`)).statusCode);
+    expect(codes.every((c) => c === 401 || c === 429)).toBe(true);
+    expect((await login(TOKEN)).statusCode).toBe(429);
+  });
 });
