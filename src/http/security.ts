@@ -88,7 +88,9 @@ const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /** The verdict for one request: undefined = allowed, else the status and the one sentence why. */
 export function checkRequest(req: FastifyRequest, o: SecurityOptions): { status: number; message: string } | undefined {
-  const path = req.url.split('?')[0] ?? '/';
+  // the matched route's pattern, not the raw URL: a path the router normalizes ("/mcp/../api/…") must not
+  // borrow another route's exemption; an unmatched request is checked as a private one (then 404s)
+  const path = req.routeOptions.url ?? '(no route)';
   if (o.selfAuthenticated.some((p) => path === p || path.startsWith(`${p}/`))) return undefined;
   const isPublic = o.publicPaths.includes(path);
   if (o.loopback && !isPublic && !isLoopbackHostHeader(req.headers.host)) {
@@ -109,7 +111,7 @@ export function securityHook(o: SecurityOptions) {
   return async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const verdict = checkRequest(req, o);
     if (!verdict) return;
-    if (verdict.status === 401 && req.method === 'GET' && (req.url === '/' || req.url.startsWith('/?'))) {
+    if (verdict.status === 401 && req.method === 'GET' && req.routeOptions.url === '/') {
       await reply.redirect('/login', 303);
       return;
     }
