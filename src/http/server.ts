@@ -65,7 +65,16 @@ export class HttpConfigError extends Error {
 }
 
 const PUBLIC_DIR = new URL('./public/', import.meta.url);
-const ASSETS: Readonly<Record<string, string>> = { '/app.js': 'text/javascript; charset=utf-8', '/style.css': 'text/css; charset=utf-8', '/favicon.svg': 'image/svg+xml' };
+const JS = 'text/javascript; charset=utf-8';
+const ASSETS: Readonly<Record<string, string>> = {
+  '/app.js': JS,
+  '/panels.js': JS,
+  '/charts.js': JS,
+  '/dom.js': JS,
+  '/model.js': JS,
+  '/style.css': 'text/css; charset=utf-8',
+  '/favicon.svg': 'image/svg+xml',
+};
 const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 /** Builds the fastify app (routes registered, not listening). */
