@@ -16,7 +16,7 @@ import type { BrokerAccountSummary, BrokerPort, ConnectionStatus, OrderReport } 
 import type { PositionSnapshot } from '../domain/types.js';
 import type { Clock } from '../domain/clock.js';
 import { compareIds } from './events.js';
-import { accountRules, decisionRows, householdTotals, type DecisionRow, type PricedPosition } from './views.js';
+import { accountRules, appendSample, decisionRows, householdTotals, type DecisionRow, type PricedPosition } from './views.js';
 
 /** What the dashboard needs from the broker (a subset of BrokerPort). */
 export type DashboardBroker = Pick<BrokerPort, 'connection$' | 'isReadyForOrders' | 'managedAccounts' | 'accountSummaries' | 'positions' | 'openOrders' | 'cancelOrder' | 'quote'>;
@@ -137,13 +137,7 @@ export class SnapshotBuilder {
 
   private sampleNetLiq(f: BrokerFacts): void {
     for (const s of f.summaries) {
-      if (s.netLiquidation === undefined) continue;
-      const series = this.netLiq.get(s.account) ?? [];
-      const last = series[series.length - 1];
-      if (last && f.at - last[0] < 60_000) series[series.length - 1] = [last[0], s.netLiquidation.toString()];
-      else series.push([f.at, s.netLiquidation.toString()]);
-      while (series.length > 0 && f.at - (series[0]?.[0] ?? 0) > 24 * 3600_000) series.shift();
-      this.netLiq.set(s.account, series);
+      if (s.netLiquidation !== undefined) this.netLiq.set(s.account, appendSample(this.netLiq.get(s.account) ?? [], f.at, s.netLiquidation.toString()));
     }
   }
 

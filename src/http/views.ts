@@ -64,6 +64,18 @@ export function householdTotals(positions: readonly PricedPosition[]): SymbolTot
     .map((t) => ({ symbol: t.symbol, secType: t.secType, currency: t.currency, ...(t.conId !== undefined ? { conId: t.conId } : {}), quantity: t.quantity, marketValue: t.value.toFixed(2), accounts: t.accounts.size, priced: t.priced }));
 }
 
+/**
+ * A net-liquidation series with one more sample: at most one point per `bucketMs` (a newer value in the
+ * same bucket replaces the last point's value), points older than `windowMs` dropped. Returns a new array.
+ */
+export function appendSample(series: readonly [number, string][], at: number, value: string, bucketMs = 60_000, windowMs = 24 * 3600_000): [number, string][] {
+  const out = series.filter(([t]) => at - t <= windowMs);
+  const last = out[out.length - 1];
+  if (last && at - last[0] < bucketMs) out[out.length - 1] = [last[0], value];
+  else out.push([at, value]);
+  return out;
+}
+
 export interface DecisionRow {
   readonly seq: number;
   readonly ts: string;

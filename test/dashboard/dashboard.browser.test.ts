@@ -91,6 +91,9 @@ describe.skipIf(!HAVE_CHROMIUM)('dashboard in Chromium against the simulator', (
     expect(await page.getByTestId('positions').textContent()).toContain('MSFT');
     expect(await page.getByTestId('trading-state').textContent()).toContain('ACTIVE');
     expect(await page.getByTestId('decisions').textContent()).toContain('ibkr-exec signal examples/signals/01-buy-aapl-all-accounts.json');
+    expect(await page.getByTestId('previews').textContent()).toContain('No pending previews. When an MCP client calls preview_order');
+    expect(await page.getByTestId('fills').textContent()).toContain('No fills yet today.');
+    expect(await page.getByTestId('orders').textContent()).toContain('No working orders.');
     await page.getByTestId('audit-status').filter({ hasText: /chain verified through #\d+/ }).waitFor();
     await page.locator('#h-stream.ok').waitFor();
     mkdirSync(OUTPUT, { recursive: true });

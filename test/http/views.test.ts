@@ -1,6 +1,6 @@
 /** Pure parts of the dashboard: totals, decision rows, rule badges, request checks. */
 import { describe, expect, it } from 'vitest';
-import { accountRules, decisionRows, householdTotals, type PricedPosition } from '../../src/http/views.js';
+import { accountRules, appendSample, decisionRows, householdTotals, type PricedPosition } from '../../src/http/views.js';
 import { cookieValue, isLoopbackHostHeader, isSameOrigin } from '../../src/http/security.js';
 import { tradingStateProblem } from '../../src/http/actions.js';
 import { compareIds, sseFrame } from '../../src/http/events.js';
@@ -25,6 +25,18 @@ describe('householdTotals', () => {
       ['STK', undefined, '300.00', false],
       ['OPT', 12, '-240.00', false],
     ]);
+  });
+});
+
+describe('appendSample (the net-liquidation chart)', () => {
+  it('keeps one point a minute (the newest value) and the last 24 hours', () => {
+    let s = appendSample([], 0, '100');
+    s = appendSample(s, 30_000, '101');
+    expect(s).toEqual([[0, '101']]);
+    s = appendSample(s, 60_000, '102');
+    expect(s).toEqual([[0, '101'], [60_000, '102']]);
+    s = appendSample(s, 24 * 3600_000 + 30_000, '103');
+    expect(s).toEqual([[60_000, '102'], [24 * 3600_000 + 30_000, '103']]);
   });
 });
 

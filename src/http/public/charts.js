@@ -5,18 +5,18 @@ import { h, money } from './dom.js';
 export function sparkline(series, currency) {
   const pts = (series ?? []).map(([t, v]) => [t, Number(v)]);
   if (pts.length < 2) return h('div', { class: 'reason' }, 'Net liquidation chart fills in as the day goes on.');
-  const w = 240, ht = 36, pad = 2;
+  const w = 240, ht = 30, pad = 2;
   const t0 = pts[0][0], t1 = pts[pts.length - 1][0];
   const vs = pts.map((p) => p[1]);
   const lo = Math.min(...vs), hi = Math.max(...vs);
   const x = (t) => pad + ((t - t0) / Math.max(1, t1 - t0)) * (w - 2 * pad);
-  const y = (v) => ht - pad - ((v - lo) / Math.max(1e-9, hi - lo)) * (ht - 2 * pad - 8);
+  const y = (v) => ht - pad - ((v - lo) / Math.max(1e-9, hi - lo)) * (ht - 2 * pad);
   const d = pts.map((p, i) => `${i ? 'L' : 'M'}${x(p[0]).toFixed(1)},${y(p[1]).toFixed(1)}`).join(' ');
-  return h('svg:svg', { class: 'spark', viewBox: `0 0 ${w} ${ht}`, preserveAspectRatio: 'none', role: 'img', 'aria-label': 'net liquidation today' },
+  const chart = h('svg:svg', { class: 'spark', viewBox: `0 0 ${w} ${ht}`, preserveAspectRatio: 'none', role: 'img', 'aria-label': 'net liquidation today' },
     h('svg:path', { class: 'area', d: `${d} L${x(t1).toFixed(1)},${ht} L${x(t0).toFixed(1)},${ht} Z` }),
-    h('svg:path', { class: 'line', d }),
-    h('svg:text', { x: 2, y: 9 }, `high ${money(hi, currency)}`),
-    h('svg:text', { x: w - 2, y: 9, 'text-anchor': 'end' }, `low ${money(lo, currency)}`));
+    h('svg:path', { class: 'line', d }));
+  const since = new Date(t0).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+  return h('div', { 'data-testid': 'net-liquidation-chart' }, chart, h('div', { class: 'spark-caption' }, `since ${since}: low ${money(lo, currency)} · high ${money(hi, currency)}`));
 }
 
 /** Horizontal bars of household market value per symbol: long green, short red, scaled to the largest. */

@@ -221,7 +221,7 @@ export function renderPreviews() {
   const now = Date.now();
   const pending = (ctx.previews.previews ?? []).filter((p) => (p.status ?? 'pending') === 'pending' && Date.parse(p.expiresAt) > now);
   if (pending.length === 0) {
-    box.replaceChildren(empty(ctx.previews.error ? 'Previews unavailable.' : 'No pending ctx.previews. When an MCP client calls preview_order, it waits here for a person to approve or reject it.'));
+    box.replaceChildren(empty(ctx.previews.error ? 'Previews unavailable.' : 'No pending previews. When an MCP client calls preview_order, it waits here for a person to approve or reject it.'));
     return;
   }
   box.replaceChildren(...pending.map((p) => {
