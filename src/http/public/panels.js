@@ -19,7 +19,7 @@ export function renderHealth() {
   const w = hl.worker;
   const waiting = w.counts ? w.counts.waiting + w.counts.delayed : 0;
   const noWorker = w.workers === 0;
-  pill('h-worker', noWorker ? 'no worker' : `worker ${w.workers ?? '?'} · queue ${waiting}`, noWorker ? 'bad' : w.counts?.failed ? 'warn' : 'ok', `queue ${w.queue}${w.counts ? `: waiting ${w.counts.waiting}, active ${w.counts.active}, delayed ${w.counts.delayed}, failed ${w.counts.failed}` : ''}`);
+  pill('h-worker', noWorker ? 'no worker' : `worker ${w.workers ?? '?'} · queue ${waiting}${w.counts?.failed ? ` · ${w.counts.failed} failed` : ''}`, noWorker ? 'bad' : w.counts?.failed ? 'warn' : 'ok', `queue ${w.queue}${w.counts ? `: waiting ${w.counts.waiting}, active ${w.counts.active}, delayed ${w.counts.delayed}, failed ${w.counts.failed}` : ''}`);
   if (!hl.ready.ready) pill('h-worker', `not ready: ${hl.ready.reason ?? ''}`, 'warn');
   const badge = document.querySelector('[data-testid="mode-badge"]');
   badge.textContent = ctx.state.mode === 'live' ? 'LIVE' : 'PAPER';
@@ -211,6 +211,12 @@ function summarize(r) {
   if (r.type === 'order.state') return `order ${d.orderId ?? ''}: ${d.from ?? '?'} → ${d.to ?? '?'}${d.filled ? ` (filled ${d.filled})` : ''}`;
   if (r.type === 'order.sent') return `sent ${(d.placed ?? []).map((x) => `#${x.orderId}`).join(', ')}`;
   if (r.type === 'order.intent') return `intent: ${(d.legs ?? []).map((x) => `${x.side ?? ''} ${x.quantity ?? ''} ${x.instrument?.symbol ?? ''} ${x.orderType ?? ''}`).join('; ')}`;
+  if (r.type === 'reconciliation') {
+    const kinds = {};
+    for (const a of d.actions ?? []) kinds[a] = (kinds[a] ?? 0) + 1;
+    const acts = Object.entries(kinds).map(([k, n]) => `${n} ${String(k).toLowerCase()}`).join(', ');
+    return `${d.why ?? ''}: ${d.open ?? 0} open, ${d.executions ?? 0} executions${acts ? `; ${acts}` : ''}`;
+  }
   if (r.type === 'fill') return `${d.side ?? ''} ${d.shares ?? ''} ${d.symbol ?? ''} @ ${d.price ?? ''}`;
   const s = JSON.stringify(d);
   return s.length > 140 ? s.slice(0, 139) + '…' : s;
