@@ -213,7 +213,10 @@ function summarize(r) {
   if (r.type === 'order.intent') return `intent: ${(d.legs ?? []).map((x) => `${x.side ?? ''} ${x.quantity ?? ''} ${x.instrument?.symbol ?? ''} ${x.orderType ?? ''}`).join('; ')}`;
   if (r.type === 'reconciliation') {
     const kinds = {};
-    for (const a of d.actions ?? []) kinds[a] = (kinds[a] ?? 0) + 1;
+    for (const a of d.actions ?? []) {
+      const k = typeof a === 'string' ? a : (a?.kind ?? a?.type ?? 'action');
+      kinds[k] = (kinds[k] ?? 0) + 1;
+    }
     const acts = Object.entries(kinds).map(([k, n]) => `${n} ${String(k).toLowerCase()}`).join(', ');
     return `${d.why ?? ''}: ${d.open ?? 0} open, ${d.executions ?? 0} executions${acts ? `; ${acts}` : ''}`;
   }
