@@ -28,8 +28,7 @@ import { IbBroker } from '../ib/ib-broker.js';
 import { isBrokerIra } from '../validation/rule.js';
 import { isIraType } from '../domain/types.js';
 import { ControlListener } from './control.js';
-import { startDaemonHttp, type DaemonHttp } from '../http/daemon-http.js';
-import type { FastifyPluginAsync } from 'fastify';
+import { startDaemonHttp, type DaemonHttp, type HttpPluginsFactory } from '../http/daemon-http.js';
 import type { Logger } from './logger.js';
 
 export interface DaemonOptions {
@@ -44,8 +43,8 @@ export interface DaemonOptions {
   readonly stalledIntervalMs?: number;
   /** reconnect backoff of the IB adapter (tests shorten it) */
   readonly ibBackoff?: { readonly initialMs: number; readonly maxMs: number };
-  /** extra fastify plugins for the HTTP listener (MCP endpoint, metrics) */
-  readonly httpPlugins?: readonly FastifyPluginAsync[];
+  /** extra fastify plugins for the HTTP listener (MCP endpoint, metrics), built from the daemon's parts */
+  readonly httpPlugins?: HttpPluginsFactory;
 }
 
 export interface DaemonHandle {

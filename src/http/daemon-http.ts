@@ -15,6 +15,20 @@ import { setTradingState } from '../cli/commands/kill-switch.js';
 import type { DashboardBroker } from './snapshot.js';
 import { createHttpServer, type HttpServer } from './server.js';
 
+/** What a plugin of the listener may use: the daemon's own parts (built inside `startDaemon`). */
+export interface HttpPluginContext {
+  readonly config: Config;
+  readonly env: Env;
+  readonly infra: Infra;
+  readonly broker: DashboardBroker;
+  readonly readOnly: boolean;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
+
+/** Builds extra plugins (the MCP endpoint and its approval API, `/metrics`) from the daemon's parts. */
+export type HttpPluginsFactory = (ctx: HttpPluginContext) => readonly (FastifyPluginAsync | FastifyPluginCallback)[];
+
 export interface DaemonHttpOptions {
   readonly config: Config;
   readonly env: Env;
@@ -25,7 +39,7 @@ export interface DaemonHttpOptions {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly ready: () => { ready: boolean; reason?: string };
-  readonly plugins?: readonly (FastifyPluginAsync | FastifyPluginCallback)[];
+  readonly plugins?: HttpPluginsFactory;
 }
 
 export interface DaemonHttp {
@@ -61,7 +75,7 @@ export async function startDaemonHttp(o: DaemonHttpOptions): Promise<DaemonHttp>
       setTradingState: (state, s) => setTradingState(config, state, s),
       ready: o.ready,
       secrets: { ...(token !== undefined ? { token } : {}), ...(secret !== undefined ? { webhookSecret: secret } : {}) },
-      ...(o.plugins ? { plugins: o.plugins } : {}),
+      ...(o.plugins ? { plugins: o.plugins({ config, env: o.env, infra, broker: o.broker, readOnly: o.readOnly, clock: o.clock, logger: o.logger }) } : {}),
     });
     const url = await server.listen();
     o.logger.info({ url, webhook: secret !== undefined, token: token !== undefined }, `dashboard on ${url}`);

@@ -59,7 +59,7 @@ describe.skipIf(!HAVE_CHROMIUM)('dashboard in Chromium against the simulator', (
       redisUrl: REDIS_URL,
       env: { IBKR_EXEC_WEBHOOK_SECRET: SECRET },
       config: { accounts: [{ id: IRA, type: 'ROTH_IRA', label: 'Roth IRA' }, { id: PERSONAL, type: 'PERSONAL', label: 'Personal' }, { id: BUSINESS, type: 'BUSINESS', label: `Biz ${HOSTILE}` }] },
-      daemon: { httpPlugins: [approvals] },
+      daemon: { httpPlugins: () => [approvals] },
     });
     url = stack.daemon!.http.url;
     browser = await launchChromium();

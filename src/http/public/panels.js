@@ -228,7 +228,7 @@ function summarize(r) {
 export function renderPreviews() {
   const box = $('previews');
   const now = Date.now();
-  const pending = (ctx.previews.previews ?? []).filter((p) => (p.status ?? 'pending') === 'pending' && Date.parse(p.expiresAt) > now);
+  const pending = (ctx.previews.previews ?? []).filter((p) => String(p.status ?? 'pending').toLowerCase() === 'pending' && Date.parse(p.expiresAt) > now);
   if (pending.length === 0) {
     box.replaceChildren(empty(ctx.previews.error ? 'Previews unavailable.' : 'No pending previews. When an MCP client calls preview_order, it waits here for a person to approve or reject it.'));
     return;
