@@ -13,7 +13,7 @@ import type { Clock } from '../domain/clock.js';
 import type { Logger } from '../app/logger.js';
 import { setTradingState } from '../cli/commands/kill-switch.js';
 import type { DashboardBroker } from './snapshot.js';
-import { createHttpServer, type HttpServer } from './server.js';
+import { createHttpServer, HttpConfigError, type HttpServer } from './server.js';
 
 /** What a plugin of the listener may use: the daemon's own parts (built inside `startDaemon`). */
 export interface HttpPluginContext {
@@ -77,7 +77,10 @@ export async function startDaemonHttp(o: DaemonHttpOptions): Promise<DaemonHttp>
       secrets: { ...(token !== undefined ? { token } : {}), ...(secret !== undefined ? { webhookSecret: secret } : {}) },
       ...(o.plugins ? { plugins: o.plugins({ config, env: o.env, infra, broker: o.broker, readOnly: o.readOnly, clock: o.clock, logger: o.logger }) } : {}),
     });
-    const url = await server.listen();
+    const url = await server.listen().catch((e: NodeJS.ErrnoException) => {
+      const why = e.code === 'EADDRINUSE' ? 'the address is in use (another daemon?)' : e.code === 'EACCES' ? 'permission denied' : e.message;
+      throw new HttpConfigError(`cannot serve the dashboard on ${config.http.host}:${config.http.port}: ${why}; set http.port (or http.host) in the config`);
+    });
     o.logger.info({ url, webhook: secret !== undefined, token: token !== undefined }, `dashboard on ${url}`);
     const s = server;
     return { url, server: s, close: async () => {
@@ -87,6 +90,8 @@ export async function startDaemonHttp(o: DaemonHttpOptions): Promise<DaemonHttp>
   } catch (e) {
     await server?.close().catch(() => undefined);
     streamRedis.disconnect();
+    // closing a BullMQ queue before its connection finished initializing leaves a rejection unhandled
+    await queue.waitUntilReady().catch(() => undefined);
     await queue.close().catch(() => undefined);
     throw e;
   }

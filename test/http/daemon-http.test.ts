@@ -68,6 +68,20 @@ describe('daemon HTTP listener', () => {
     await expect(startDaemon({ config: c, env: {}, logger: createLogger({ silent: true }) })).rejects.toThrow(/0\.0\.0\.0 is not loopback: set the http token/);
   });
 
+  it('refuses to start, naming the setting, when the port is taken', async () => {
+    const { createServer } = await import('node:net');
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+    const port = (blocker.address() as { port: number }).port;
+    const c = config(1, { port });
+    cleanup.push(c.redis.prefix);
+    try {
+      await expect(startDaemon({ config: c, env: {}, logger: createLogger({ silent: true }) })).rejects.toThrow(/cannot serve the dashboard on 127\.0\.0\.1:\d+: the address is in use .*set http\.port/);
+    } finally {
+      blocker.close();
+    }
+  });
+
   it('rejects unknown http fields and bad ports in the config', () => {
     const bad = parseConfig({ ...DEFAULT_CONFIG_INPUT, http: { hots: '127.0.0.1', port: 70000 } }, {});
     expect(bad.ok).toBe(false);
