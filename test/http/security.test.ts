@@ -56,6 +56,14 @@ describe('loopback listener without a token', () => {
     expect(await f.redis.get(f.infra.keys.tradingState)).toBe('ACTIVE');
   });
 
+  it('Halt with "also cancel" asks the daemon to cancel through the control stream, as halt --cancel does', async () => {
+    const res = await f.server.app.inject({ method: 'POST', url: '/api/trading-state', payload: { scope: 'DU1000002', state: 'HALTED', reason: 'flatten', cancel: true }, headers: { host: HOST, 'content-type': 'application/json', 'x-ibkr-csrf': csrf } });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ scope: 'DU1000002', current: 'HALTED', cancelRequestId: expect.any(String) });
+    const [entry] = await f.redis.xrevrange(f.infra.keys.control, '+', '-', 'COUNT', 1);
+    expect(entry?.[1]).toEqual(expect.arrayContaining(['action', 'cancel', 'account', 'DU1000002']));
+  });
+
   it('per-account state names a declared account only', async () => {
     const res = await f.server.app.inject({ method: 'POST', url: '/api/trading-state', payload: { scope: 'DU9999999', state: 'HALTED' }, headers: { host: HOST, 'content-type': 'application/json', 'x-ibkr-csrf': csrf } });
     expect(res.statusCode).toBe(400);
