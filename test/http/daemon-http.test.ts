@@ -35,8 +35,9 @@ describe('daemon HTTP listener', () => {
     await daemon?.stop();
     await sim?.close();
     const r = createRedis(REDIS_URL);
+    // the prefix and the queue share the name in this file
     for (const prefix of cleanup) {
-      const keys = await r.keys(`${prefix}:*`);
+      const keys = [...(await r.keys(`${prefix}:*`)), ...(await r.keys(`bull:${prefix}:*`))];
       if (keys.length) await r.del(...keys);
     }
     r.disconnect();

@@ -49,6 +49,7 @@ export async function httpFixture(o: FixtureOptions = {}): Promise<Fixture> {
   const streamRedis = createRedis(REDIS_URL, { role: 'worker' });
   const infra = infraOn(redis, config.redis.prefix);
   const queue = new Queue(config.queue.name, { connection: { url: REDIS_URL } });
+  await queue.waitUntilReady(); // its initial writes happen now, not after the cleanup
   const orders: OrderReport[] = [];
   const cancelled: number[] = [];
   const readiness = { ready: true };
@@ -61,6 +62,19 @@ export async function httpFixture(o: FixtureOptions = {}): Promise<Fixture> {
     openOrders: async () => orders,
     cancelOrder: async (orderId: number) => void cancelled.push(orderId),
     quote: async () => ({ delayed: false, stale: false, ts: 0 }),
+  };
+  const cleanup = async (): Promise<void> => {
+    await queue.obliterate({ force: true }).catch(() => undefined);
+    await queue.close();
+    for (const pattern of [`${config.redis.prefix}:*`, `bull:${config.queue.name}:*`]) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+        if (keys.length) await redis.del(...keys);
+        cursor = next;
+      } while (cursor !== '0');
+    }
+    await redis.quit();
   };
   const server = await createHttpServer({
     config,
@@ -77,6 +91,10 @@ export async function httpFixture(o: FixtureOptions = {}): Promise<Fixture> {
     setTradingState: (state, s) => setTradingState(config, state, s),
     ready: () => (readiness.ready ? { ready: true } : { ready: false, reason: 'connecting to IB and reconciling' }),
     secrets: { ...(o.token ? { token: o.token } : {}), ...(o.webhookSecret ? { webhookSecret: o.webhookSecret } : {}) },
+  }).catch(async (e: unknown) => {
+    streamRedis.disconnect();
+    await cleanup();
+    throw e;
   });
   const f: Fixture = {
     config,
@@ -98,15 +116,7 @@ export async function httpFixture(o: FixtureOptions = {}): Promise<Fixture> {
     },
     async close() {
       await server.close();
-      await queue.obliterate({ force: true }).catch(() => undefined);
-      await queue.close();
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${config.redis.prefix}:*`, 'COUNT', 1000);
-        if (keys.length) await redis.del(...keys);
-        cursor = next;
-      } while (cursor !== '0');
-      await redis.quit();
+      await cleanup();
     },
   };
   if (o.listen) f.url = await server.listen();
