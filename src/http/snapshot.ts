@@ -141,9 +141,17 @@ export class SnapshotBuilder {
     }
   }
 
-  /** The audit chain check, recomputed in the background at most every `everyMs`. */
-  private audit(everyMs = 15_000): AuditCheck | undefined {
-    if ((!this.auditCheck || this.d.clock.now() - this.auditCheck.at > everyMs) && !this.auditRunning) {
+  /**
+   * The audit chain check (`ibkr-exec audit verify`'s computation, over the whole chain), recomputed in the
+   * background: when the chain grew, at most every 15 s or 1 ms per record, whichever is longer (a long
+   * chain costs about that much to verify); when it did not, every 10 minutes.
+   */
+  private audit(newestSeq?: number): AuditCheck | undefined {
+    const c = this.auditCheck;
+    const age = c ? this.d.clock.now() - c.at : Number.POSITIVE_INFINITY;
+    const grew = newestSeq !== undefined && c !== undefined && newestSeq > c.through;
+    const due = !c || age > 600_000 || (grew && age > Math.max(15_000, c.through));
+    if (due && !this.auditRunning) {
       this.auditRunning = verifyAudit(this.d.redis, this.d.keys.audit)
         .then((r) => void (this.auditCheck = r.ok ? { ok: true, through: r.count, at: this.d.clock.now() } : { ok: false, through: r.seq - 1, seq: r.seq, reason: r.reason, at: this.d.clock.now() }))
         .catch(() => undefined)
@@ -172,6 +180,7 @@ export class SnapshotBuilder {
       d.queue.getWorkersCount().catch(() => undefined),
     ]);
     if (!this.auditCheck) await this.auditSettled();
+    const newestSeq = auditTail[auditTail.length - 1]?.seq;
     return {
       mode: d.config.mode,
       readOnly: d.readOnly,
@@ -186,7 +195,7 @@ export class SnapshotBuilder {
       orders: (facts?.orders ?? []).filter((o) => WORKING.has(o.status)).map((o) => this.orderRow(o)),
       fills: fills.reverse(),
       decisions: decisionRows(auditTail).slice(0, 200) satisfies DecisionRow[],
-      audit: { records: auditTail.slice(-25).reverse().map(shortAudit), check: this.audit() ?? null },
+      audit: { records: auditTail.slice(-25).reverse().map(shortAudit), check: this.audit(newestSeq) ?? null },
       netLiq: Object.fromEntries(this.netLiq),
     };
   }
