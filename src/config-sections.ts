@@ -25,17 +25,6 @@ export interface RedisSentinel {
   readonly port: number;
 }
 
-export interface McpConfig {
-  readonly allowWrites: boolean;
-  readonly writeAccounts: readonly string[];
-  readonly previewTtlSeconds: number;
-}
-
-export interface HttpConfig {
-  readonly host: string;
-  readonly port: number;
-}
-
 export interface RestartWindow {
   /** "HH:MM" local time in `timeZone` */
   readonly time: string;
@@ -59,8 +48,6 @@ export interface HaConfig {
 
 const HOST_RE = /^[A-Za-z0-9.:[\]-]+$/;
 const TIME_RE = /^([01]\d|2[0-3]):[0-5]\d$/;
-/** an account id, label or type: 1–64 printable characters */
-const WRITE_ACCOUNT_RE = /^[\x20-\x7E]{1,64}$/;
 
 /** `stateDir`: default `<XDG_STATE_HOME or ~/.local/state>/ibkr-exec`. */
 export function readStateDir(r: FieldReader, raw: unknown, env: Env): string {
@@ -118,31 +105,6 @@ export function readRedisExtras(r: FieldReader, s: Record<string, unknown>): { a
   }
   const name = nullableStr(r, s.name, 'redis.name', 'a sentinel master name or null');
   return { allowVolatile, sentinels, name };
-}
-
-export function readMcp(r: FieldReader, raw: unknown): McpConfig {
-  const s = r.section(raw, 'mcp') ?? {};
-  r.unknownKeys(s, 'mcp', ['allowWrites', 'writeAccounts', 'previewTtlSeconds'], true);
-  let writeAccounts: string[] = [];
-  if (s.writeAccounts !== undefined) {
-    const v = s.writeAccounts;
-    if (Array.isArray(v) && v.every((x) => typeof x === 'string' && WRITE_ACCOUNT_RE.test(x))) writeAccounts = [...new Set(v as string[])];
-    else r.fail('mcp.writeAccounts', 'a list of accounts (ids, labels or types)', v);
-  }
-  return {
-    allowWrites: r.bool(s.allowWrites, 'mcp.allowWrites', false),
-    writeAccounts,
-    previewTtlSeconds: r.int(s.previewTtlSeconds, 'mcp.previewTtlSeconds', 120, 1, 86_400),
-  };
-}
-
-export function readHttp(r: FieldReader, raw: unknown): HttpConfig {
-  const s = r.section(raw, 'http') ?? {};
-  r.unknownKeys(s, 'http', ['host', 'port'], true);
-  return {
-    host: r.str(s.host, 'http.host', '127.0.0.1', HOST_RE, 'a host name or IP address'),
-    port: r.int(s.port, 'http.port', 7700, 0, 65535),
-  };
 }
 
 /** `ib.restartWindow`: the daily gateway restart (default 23:45 America/New_York for 15 minutes). */

@@ -25,7 +25,6 @@ import {
   readBroker,
   readClientPortal,
   readHa,
-  readHttp,
   readNotionalBySecType,
   readRedisExtras,
   readRestartWindow,
@@ -33,7 +32,6 @@ import {
   type BrokerKind,
   type ClientPortalConfig,
   type HaConfig,
-  type HttpConfig,
   type RedisSentinel,
   type RestartWindow,
 } from './config-sections.js';
@@ -41,7 +39,7 @@ import { maskAccount, redactRedisUrl, type Env } from './infra/secrets.js';
 import { defaultStateDir } from './infra/state-dir.js';
 
 export { ConfigError } from './infra/field-reader.js';
-export type { AlertsConfig, AlertWebhook, BrokerKind, ClientPortalConfig, HaConfig, HttpConfig, RedisSentinel, RestartWindow } from './config-sections.js';
+export type { AlertsConfig, AlertWebhook, BrokerKind, ClientPortalConfig, HaConfig, RedisSentinel, RestartWindow } from './config-sections.js';
 export { liveAccountsFromEnv, maskAccount, redisPassword, redactRedisUrl } from './infra/secrets.js';
 
 export interface IbConfig {
@@ -103,6 +101,14 @@ export interface McpConfig {
   readonly writeAccounts: readonly string[];
   /** how long a preview id can be confirmed; default 120 */
   readonly previewTtlSeconds: number;
+}
+
+/** The daemon's HTTP listener (dashboard, health, webhook; CONTRACT §9). */
+export interface HttpConfig {
+  /** default 127.0.0.1; a non-loopback host needs the http-token secret, else the daemon refuses to start */
+  readonly host: string;
+  /** default 7700; 0 = any free port (tests) */
+  readonly port: number;
 }
 
 export interface Config {
@@ -382,6 +388,21 @@ function readMcp(r: FieldReader, raw: unknown, accounts: readonly AccountConfig[
     writeAccounts: [...new Set(writeAccounts)],
     previewTtlSeconds: r.int(s.previewTtlSeconds, 'mcp.previewTtlSeconds', 120, 10, 3600),
   };
+}
+
+/** `http` is a safety section: an unknown field is an error (CONTRACT §2). */
+function readHttp(r: FieldReader, raw: unknown): HttpConfig {
+  const s = r.section(raw, 'http') ?? {};
+  for (const k of Object.keys(s)) if (k !== 'host' && k !== 'port') r.error(`http.${k}`, 'unknown field (known: host, port)');
+  return {
+    host: r.str(s.host, 'http.host', '127.0.0.1', HOST_RE, 'a host name or IP address'),
+    port: r.int(s.port, 'http.port', 7700, 0, 65535),
+  };
+}
+
+/** True for an address that only this machine can reach. */
+export function isLoopbackHost(host: string): boolean {
+  return LOOPBACK.has(host) || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 function modeWarnings(r: FieldReader, mode: Mode, ib: IbConfig, accounts: readonly AccountConfig[]): void {

@@ -39,6 +39,8 @@ import { ControlListener } from './control.js';
 import { ServiceWatch, gateFetching, safeRedisUrl } from './startup.js';
 import { StateGuard } from './state-guard.js';
 import { checkPersistence, prepareState } from './state-setup.js';
+import { startDaemonHttp, type DaemonHttp, type HttpPluginsFactory } from '../http/daemon-http.js';
+import { daemonHttpPlugins } from './http-plugins.js';
 import type { Logger } from './logger.js';
 
 export interface DaemonOptions {
@@ -59,6 +61,8 @@ export interface DaemonOptions {
   readonly orphanIntentMs?: number;
   /** delay before a job that met an outage runs again (default 1 s doubling to 60 s; tests shorten it) */
   readonly retryBackoff?: RetryBackoff;
+  /** extra fastify plugins for the HTTP listener, built from the daemon's parts; default `daemonHttpPlugins` (MCP at /mcp when a token is set) */
+  readonly httpPlugins?: HttpPluginsFactory;
 }
 
 export interface DaemonHandle {
@@ -71,6 +75,8 @@ export interface DaemonHandle {
   startError(): unknown;
   /** the Redis state check (tests wait on `guard.idle()`) */
   readonly guard: StateGuard;
+  /** the HTTP listener (dashboard, health, webhook) on `http.host:http.port`; started first, so it exists once `ready` resolved true */
+  readonly http: DaemonHttp;
   /** drains in-flight work, then closes everything; idempotent (also while still waiting for Redis or IB) */
   stop(): Promise<void>;
 }
@@ -180,6 +186,12 @@ export function launchDaemon(o: DaemonOptions): DaemonHandle {
     });
   const watch = new ServiceWatch({ redis: infra.redis, redisLabel: safeRedisUrl(config.redis.url), connection$: broker.connection$, ibLabel: `${config.ib.host}:${config.ib.port}`, logger });
   watch.start();
+
+  // HTTP first (in `bringUp`), so /healthz answers and /readyz says 503 while Redis and IB come up and reconcile
+  let consuming = false;
+  let http: DaemonHttp | undefined;
+  const readiness = (): { ready: boolean; reason?: string } =>
+    !consuming ? { ready: false, reason: 'waiting for Redis and IB, then reconciling' } : broker.isReadyForOrders() ? { ready: true } : { ready: false, reason: 'IB is not ready for orders' };
 
   const exec = new ExecutionService({
     ...infra,
@@ -316,6 +328,7 @@ export function launchDaemon(o: DaemonOptions): DaemonHandle {
   const abort = new AbortController();
   /** Waits for Redis, then IB (both forever); checks the household; then consumes while IB is CONNECTED. */
   const bringUp = async (): Promise<boolean> => {
+    http = await startDaemonHttp({ config, env: o.env, password, infra, broker, readOnly, clock, logger, ready: readiness, plugins: o.httpPlugins ?? daemonHttpPlugins });
     if (!(await watch.waitForRedis(abort.signal))) return false;
     for (const w of await checkRedisPolicy(infra.redis)) logger.warn(w);
     await checkPersistence(infra.redis, config, logger); // live mode refuses a Redis that keeps nothing on disk
@@ -340,6 +353,7 @@ export function launchDaemon(o: DaemonOptions): DaemonHandle {
     reconciler.start({ inflightCheckMs: config.execution.inflightCheckMs, intervalMs: config.execution.reconcileIntervalMs });
     subs.push(gateFetching(broker.connection$, source, logger));
     source.start();
+    consuming = true;
     logger.info({ queue: config.queue.name, mode: config.mode, readOnly }, 'daemon consuming signals');
     return true;
   };
@@ -356,6 +370,7 @@ export function launchDaemon(o: DaemonOptions): DaemonHandle {
       logger.info('stopping: draining in-flight signals');
       abort.abort();
       watch.stop();
+      await http?.close();
       const drained = source.close().then(() => true);
       const timedOut = new Promise<boolean>((r) => setTimeout(() => r(false), config.execution.shutdownTimeoutMs).unref());
       if (!(await Promise.race([drained, timedOut]))) {
@@ -373,7 +388,19 @@ export function launchDaemon(o: DaemonOptions): DaemonHandle {
       await infra.close();
     })());
 
-  return { broker, infra, reconciler, ready, startError: () => startError, guard, stop };
+  return {
+    broker,
+    infra,
+    reconciler,
+    ready,
+    startError: () => startError,
+    guard,
+    get http(): DaemonHttp {
+      if (!http) throw new Error('the HTTP listener is not started yet (wait for `ready`)');
+      return http;
+    },
+    stop,
+  };
 }
 
 /** The outcome a different job with an already handled signal id gets: DUPLICATE everywhere. */

@@ -31,10 +31,17 @@ export function examplesDir(): string {
   return join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'examples', 'signals');
 }
 
+/** `demo --dashboard`: the dashboard's port, and what to do with the results while the stack still runs. */
+export interface DemoDashboard {
+  readonly port: number;
+  /** called with the results and the dashboard URL; the stack stops when it resolves */
+  keepOpen(result: DemoResult, url: string): Promise<void>;
+}
+
 /** Runs the demo against `redisUrl`; returns what happened (the CLI prints it). */
-export async function runDemo(redisUrl: string, dir = examplesDir()): Promise<DemoResult> {
+export async function runDemo(redisUrl: string, dir = examplesDir(), dashboard?: DemoDashboard): Promise<DemoResult> {
   const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
-  const stack = await startStack({ redisUrl });
+  const stack = await startStack({ redisUrl, ...(dashboard ? { tickIntervalMs: 1000, config: { http: { port: dashboard.port } } } : {}) });
   try {
     const rows: DemoRow[] = [];
     for (const file of files) {
@@ -53,6 +60,7 @@ export async function runDemo(redisUrl: string, dir = examplesDir()): Promise<De
       const keys = stack.daemon?.infra.keys;
       const fills = keys ? (await readStream(redis, keys.fills)).map((e) => e.fields) : [];
       const deadLetters = keys ? (await readStream(redis, keys.deadLetter)).length : 0;
+      if (dashboard && stack.daemon) await dashboard.keepOpen({ rows, fills, deadLetters }, stack.daemon.http.url);
       return { rows, fills, deadLetters };
     } finally {
       redis.disconnect();

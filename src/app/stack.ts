@@ -68,6 +68,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     // a prefix / queue name of the caller's is kept (an ACL test names them in advance); else unique ones
     redis: { prefix: `ibkr-${id}`, ...((o.config?.redis as object | undefined) ?? {}), url: o.redisUrl },
     queue: { name: `signals-${id}`, ...((o.config?.queue as object | undefined) ?? {}) },
+    http: { port: 0, ...((o.config?.http as object | undefined) ?? {}) },
   };
   const parsed = parseConfig(raw, {});
   if (!parsed.ok) {

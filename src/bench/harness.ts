@@ -93,6 +93,7 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
     ib: { ...DEFAULT_CONFIG_INPUT.ib, port: stack.sim.port, maxMessagesPerSecond: o.maxMessagesPerSecond },
     redis: { url: o.redisUrl, prefix: c.redis.prefix },
     queue: { name: c.queue.name },
+    http: { port: 0 },
     accounts: c.accounts.map((a) => ({ id: a.id, type: a.type, ...(a.label ? { label: a.label } : {}) })),
   };
   let daemon: BenchChild;

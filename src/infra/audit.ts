@@ -128,6 +128,11 @@ export class AuditLog {
     this.clock = opts.clock ?? { now: () => Date.now() };
     this.maxAttempts = opts.maxAttempts ?? 1000;
   }
+  /** `verifyAudit` of this trail with this log's key (the dashboard's "chain verified through #N"). */
+  verify(anchor?: Head): Promise<VerifyResult> {
+    return verifyAudit(this.redis, this.key, this.auditKey, anchor);
+  }
+
 
   /** The head after the last append of this instance (undefined before the first). */
   get lastHead(): Head | undefined {

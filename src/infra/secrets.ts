@@ -73,6 +73,37 @@ export function mcpToken(env: Env): string | undefined {
   return secretFromEnv(env, 'IBKR_EXEC_MCP_TOKEN', 'IBKR_EXEC_MCP_TOKEN_FILE');
 }
 
+/**
+ * A secret from the environment: `<NAME>` itself, or the contents of `<NAME>_FILE` (same rules as
+ * `REDIS_PASSWORD_FILE`: a regular file, owner-only mode, trailing newline removed). Both set → ConfigError.
+ */
+export function envSecret(env: Env, name: string): string | undefined {
+  const direct = envValue(env, name);
+  const file = envValue(env, `${name}_FILE`);
+  if (direct !== undefined && file !== undefined) throw new ConfigError([`${name} and ${name}_FILE are both set; use one`]);
+  if (file === undefined) return direct;
+  let st;
+  try {
+    st = statSync(file);
+  } catch (e) {
+    throw new ConfigError([`${name}_FILE: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? String(e)})`]);
+  }
+  if (!st.isFile()) throw new ConfigError([`${name}_FILE: ${file} is not a regular file`]);
+  if ((st.mode & 0o077) !== 0) {
+    const m = (st.mode & 0o777).toString(8).padStart(4, '0');
+    throw new ConfigError([`${name}_FILE: ${file} has mode ${m}; it must be readable by its owner only (chmod 600)`]);
+  }
+  const v = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+  if (v === '') throw new ConfigError([`${name}_FILE: ${file} is empty`]);
+  return v;
+}
+
+/** The webhook secret of `POST /signals` (the `webhook-secret` secret): `IBKR_EXEC_WEBHOOK_SECRET` or `…_FILE`. */
+export const webhookSecret = (env: Env): string | undefined => envSecret(env, 'IBKR_EXEC_WEBHOOK_SECRET');
+
+/** The dashboard / HTTP API token (the `http-token` secret): `IBKR_EXEC_HTTP_TOKEN` or `…_FILE`. */
+export const httpToken = (env: Env): string | undefined => envSecret(env, 'IBKR_EXEC_HTTP_TOKEN');
+
 /** Mask an account id to its last 4 characters: `DU1000001` → `*****0001`. */
 export const maskAccount = (id: string): string => (id.length <= 4 ? id : '*'.repeat(id.length - 4) + id.slice(-4));
 

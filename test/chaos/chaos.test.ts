@@ -103,6 +103,7 @@ describe('chaos: exactly-once execution under crashes and faults', () => {
           ib: { host: '127.0.0.1', port: ibPort, clientId: 17 },
           redis: { url: redisProc.url, prefix },
           queue: { name: queueName },
+          http: { port: 0 },
           // periodic pass shorter than the default 60 s: events lost while Redis restarts (e.g. a fill of an
           // ACCEPTED order, which the in-flight monitor does not look at) are recovered by it
           execution: { ackTimeoutMs: 1500, inflightCheckMs: 500, reconcileIntervalMs: 15_000, shutdownTimeoutMs: 5000 },

@@ -25,6 +25,7 @@ describe('ibkr-exec daemon as a process', () => {
         ib: { host: '127.0.0.1', port: sim.port, clientId: 21 },
         redis: { url: REDIS, prefix: `ibkr-proc-${id}` },
         queue: { name: `signals-proc-${id}` },
+        http: { port: 0 },
         accounts: [{ id: 'DU1000003', type: 'BUSINESS' }],
         execution: { ackTimeoutMs: 3000 },
       }),

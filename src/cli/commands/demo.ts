@@ -8,7 +8,11 @@ export function registerDemoCommand(program: Command): void {
   program
     .command('demo')
     .description('run the simulator and the daemon in one process, send examples/signals/*.json, print the outcomes and fills')
-    .action(async (_opts: unknown, cmd: Command) => {
+    .option('--dashboard', 'then keep the household running with the dashboard open (Ctrl-C stops)')
+    .option('--port <n>', 'the dashboard port with --dashboard', '7700')
+    .action(async (opts: { dashboard?: boolean; port: string }, cmd: Command) => {
+      const port = Number(opts.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port: expected a port number 0–65535, received ${opts.port}`, 2);
       let redisUrl = process.env.REDIS_URL;
       let privateRedis: Awaited<ReturnType<typeof startPrivateRedis>>;
       if (!redisUrl) {
@@ -21,9 +25,17 @@ export function registerDemoCommand(program: Command): void {
       try {
         // a REDIS_URL nobody answers is one sentence, not a hang
         if (!privateRedis) (await cliRedis({ redis: { url: redisUrl } })).disconnect();
-        const result = await runDemo(redisUrl);
-        if (globalOptions(cmd).json) printJson(result);
-        else process.stdout.write(render(result));
+        const print = (result: DemoResult): void => (globalOptions(cmd).json ? printJson(result) : void process.stdout.write(render(result)));
+        const keepOpen = async (result: DemoResult, url: string): Promise<void> => {
+          print(result);
+          process.stderr.write(`ibkr-exec demo: dashboard on ${url} (the simulator keeps trading; Ctrl-C stops)\n`);
+          await new Promise<void>((resolve) => {
+            process.once('SIGINT', resolve);
+            process.once('SIGTERM', resolve);
+          });
+        };
+        const result = await runDemo(redisUrl, undefined, opts.dashboard ? { port, keepOpen } : undefined);
+        if (!opts.dashboard) print(result);
       } finally {
         await privateRedis?.stop();
       }

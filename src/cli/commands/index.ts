@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { registerAuditCommands } from './audit.js';
 import { registerBenchCommand } from './bench.js';
 import { registerDaemonCommand } from './daemon.js';
+import { registerDashboardCommand } from './dashboard.js';
 import { registerDemoCommand } from './demo.js';
 import { registerInitCommand } from './init.js';
 import { registerRedisAclCommand } from './redis-acl.js';
@@ -16,6 +17,7 @@ import { registerStatusCommand } from './status.js';
 export function registerCommands(program: Command): void {
   registerDemoCommand(program);
   registerDaemonCommand(program);
+  registerDashboardCommand(program);
   registerSimCommand(program);
   registerSignalCommand(program);
   registerQueryCommands(program);
