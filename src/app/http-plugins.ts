@@ -15,7 +15,7 @@ import { createMcpRuntime } from '../mcp/runtime.js';
 
 /** `/mcp` and `/api/previews*` when an MCP token is set; nothing otherwise. */
 export const daemonHttpPlugins: HttpPluginsFactory = (ctx) => {
-  const token = mcpToken(ctx.env);
+  const token = mcpToken(ctx.env, ctx.config.stateDir);
   if (token === undefined) {
     ctx.logger.info('no MCP token set (IBKR_EXEC_MCP_TOKEN / IBKR_EXEC_MCP_TOKEN_FILE): /mcp is not served and the dashboard cannot approve previews');
     return [];

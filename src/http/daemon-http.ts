@@ -56,8 +56,8 @@ export async function startDaemonHttp(o: DaemonHttpOptions): Promise<DaemonHttp>
   queue.on('error', () => undefined);
   const streamRedis = createRedis(config.redis.url, { role: 'worker', connectionName: 'ibkr-exec:http-events', ...pw });
   streamRedis.on('error', () => undefined);
-  const token = httpToken(o.env);
-  const secret = webhookSecret(o.env);
+  const token = httpToken(o.env, config.stateDir);
+  const secret = webhookSecret(o.env, config.stateDir);
   let server: HttpServer | undefined;
   try {
     server = await createHttpServer({

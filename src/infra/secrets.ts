@@ -1,12 +1,26 @@
 /**
- * Secrets and redaction. Secrets never live in the config file (CONTRACT §2): the Redis password comes
- * from `REDIS_URL`, `REDIS_PASSWORD` or `REDIS_PASSWORD_FILE` (owner-only file, e.g. a Docker secret or
- * a systemd credential). The HMAC keys (control, audit) come from `loadKey` below. Nothing here logs a secret.
+ * Secrets and redaction: the one module every secret is read through. Secrets never live in the config
+ * file (CONTRACT §2). Each named secret (`SECRET_NAMES`: redis-password, control-key, audit-key,
+ * mcp-token, http-token, webhook-secret, tws-password, the Client Portal keys) resolves in one order —
+ * OS credential store, systemd `CREDENTIALS_DIRECTORY`, `<VAR>_FILE` (0600), `<VAR>`, then the state
+ * directory for what `ibkr-exec init` creates (secret-sources.ts, docs/secrets.md). Nothing here logs a
+ * secret.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { ConfigError } from './field-reader.js';
+import { keyringAvailable, keyringService, keyringSet, setKeyringLogger, type DebugSink } from './keyring.js';
+import { readSecretFile, resolveSecret, stateFileOf, writeSecretFile, type ResolvedSecret, type SecretName } from './secret-sources.js';
+
+export { SECRET_NAMES, SECRET_ENV, isSecretName, resolveSecret, stateFileOf, type ResolvedSecret, type SecretName, type SecretSource } from './secret-sources.js';
+
+let keyringLog: DebugSink = { debug: () => undefined };
+
+/** Route this module's debug lines (the credential store unavailable, …; never a value) to `logger`. */
+export function setSecretsLogger(logger: DebugSink): void {
+  keyringLog = logger;
+  setKeyringLogger(logger);
+}
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -25,18 +39,19 @@ export function liveAccountsFromEnv(env: Env): readonly string[] {
 }
 
 /**
- * The Redis password from the environment: `REDIS_PASSWORD`, or the contents of `REDIS_PASSWORD_FILE`
- * (trailing newline removed), which must be a regular file with no group/other permission bits (0600 or
- * 0400). Both set → ConfigError. Neither → undefined (a password may still come in REDIS_URL).
+ * The Redis password (secret `redis-password`): OS credential store, `$CREDENTIALS_DIRECTORY/redis-password`,
+ * `REDIS_PASSWORD_FILE` (owner-only file), `REDIS_PASSWORD`, in that order (docs/secrets.md). Undefined when
+ * none holds it (a password may still come in REDIS_URL).
  */
 export function redisPassword(env: Env): string | undefined {
-  return secretFromEnv(env, 'REDIS_PASSWORD', 'REDIS_PASSWORD_FILE');
+  return resolveSecret('redis-password', { env })?.value;
 }
 
 /**
- * A secret from the environment: variable `name`, or the contents of the file named by `fileVar`
+ * A secret from the environment only: variable `name`, or the contents of the file named by `fileVar`
  * (trailing newline removed), which must be a regular, non-empty file with no group/other permission
- * bits (0600 or 0400). Both set → ConfigError. Neither → undefined. Never logs the value.
+ * bits (0600 or 0400). Both set → ConfigError. Neither → undefined. Never logs the value. For the named
+ * secrets use `secret()` (which tries the credential store first).
  */
 export function secretFromEnv(env: Env, name: string, fileVar: string): string | undefined {
   const direct = env[name];
@@ -45,64 +60,46 @@ export function secretFromEnv(env: Env, name: string, fileVar: string): string |
     throw new ConfigError([`${name} and ${fileVar} are both set; use one`]);
   }
   if (file === undefined) return direct === '' ? undefined : direct;
-  let st;
-  try {
-    st = statSync(file);
-  } catch (e) {
-    throw new ConfigError([`${fileVar}: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? String(e)})`]);
-  }
-  if (!st.isFile()) throw new ConfigError([`${fileVar}: ${file} is not a regular file`]);
-  if ((st.mode & 0o077) !== 0) {
-    const m = (st.mode & 0o777).toString(8).padStart(4, '0');
-    throw new ConfigError([`${fileVar}: ${file} has mode ${m}; it must be readable by its owner only (chmod 600)`]);
-  }
-  const value = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
-  if (value === '') throw new ConfigError([`${fileVar}: ${file} is empty`]);
-  return value;
+  return readSecretFile(fileVar, file);
+}
+
+/**
+ * The named secret through the one resolution order (OS credential store, systemd credentials,
+ * `<VAR>_FILE`, `<VAR>`, then the state directory when `stateDir` is given). Undefined when unset.
+ */
+export function secret(name: SecretName, env: Env, stateDir?: string): string | undefined {
+  return resolveSecret(name, { env, ...(stateDir !== undefined ? { stateDir } : {}) })?.value;
 }
 
 /** Name of the MCP bearer token in the secrets (`IBKR_EXEC_MCP_TOKEN` / `IBKR_EXEC_MCP_TOKEN_FILE`). */
 export const MCP_TOKEN_SECRET = 'mcp-token';
 
 /**
- * The bearer token the Streamable HTTP MCP endpoint (`/mcp`) and the preview approval API require:
- * `IBKR_EXEC_MCP_TOKEN`, or the contents of the 0600 file `IBKR_EXEC_MCP_TOKEN_FILE`. Undefined when
- * neither is set (then every such request is refused, and a non-loopback listener refuses to start).
+ * The bearer token the Streamable HTTP MCP endpoint (`/mcp`) and the preview approval API require
+ * (secret `mcp-token`, see `secret()`). Undefined when unset (then every such request is refused, and a
+ * non-loopback listener refuses to start).
  */
-export function mcpToken(env: Env): string | undefined {
-  return secretFromEnv(env, 'IBKR_EXEC_MCP_TOKEN', 'IBKR_EXEC_MCP_TOKEN_FILE');
+export function mcpToken(env: Env, stateDir?: string): string | undefined {
+  return secret('mcp-token', env, stateDir);
 }
 
 /**
- * A secret from the environment: `<NAME>` itself, or the contents of `<NAME>_FILE` (same rules as
- * `REDIS_PASSWORD_FILE`: a regular file, owner-only mode, trailing newline removed). Both set → ConfigError.
+ * A secret from the environment only: `<NAME>` itself, or the contents of `<NAME>_FILE` (same rules as
+ * `REDIS_PASSWORD_FILE`). Both set → ConfigError.
  */
 export function envSecret(env: Env, name: string): string | undefined {
   const direct = envValue(env, name);
   const file = envValue(env, `${name}_FILE`);
   if (direct !== undefined && file !== undefined) throw new ConfigError([`${name} and ${name}_FILE are both set; use one`]);
   if (file === undefined) return direct;
-  let st;
-  try {
-    st = statSync(file);
-  } catch (e) {
-    throw new ConfigError([`${name}_FILE: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? String(e)})`]);
-  }
-  if (!st.isFile()) throw new ConfigError([`${name}_FILE: ${file} is not a regular file`]);
-  if ((st.mode & 0o077) !== 0) {
-    const m = (st.mode & 0o777).toString(8).padStart(4, '0');
-    throw new ConfigError([`${name}_FILE: ${file} has mode ${m}; it must be readable by its owner only (chmod 600)`]);
-  }
-  const v = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
-  if (v === '') throw new ConfigError([`${name}_FILE: ${file} is empty`]);
-  return v;
+  return readSecretFile(`${name}_FILE`, file);
 }
 
-/** The webhook secret of `POST /signals` (the `webhook-secret` secret): `IBKR_EXEC_WEBHOOK_SECRET` or `…_FILE`. */
-export const webhookSecret = (env: Env): string | undefined => envSecret(env, 'IBKR_EXEC_WEBHOOK_SECRET');
+/** The webhook secret of `POST /signals` (secret `webhook-secret`; see `secret()`). */
+export const webhookSecret = (env: Env, stateDir?: string): string | undefined => secret('webhook-secret', env, stateDir);
 
-/** The dashboard / HTTP API token (the `http-token` secret): `IBKR_EXEC_HTTP_TOKEN` or `…_FILE`. */
-export const httpToken = (env: Env): string | undefined => envSecret(env, 'IBKR_EXEC_HTTP_TOKEN');
+/** The dashboard / HTTP API token (secret `http-token`; see `secret()`). */
+export const httpToken = (env: Env, stateDir?: string): string | undefined => secret('http-token', env, stateDir);
 
 /** Mask an account id to its last 4 characters: `DU1000001` → `*****0001`. */
 export const maskAccount = (id: string): string => (id.length <= 4 ? id : '*'.repeat(id.length - 4) + id.slice(-4));
@@ -112,12 +109,13 @@ export function redactRedisUrl(url: string): string {
   return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@').replace(/([?&]password=)[^&]*/, '$1***');
 }
 
-// -- key files (control key, audit key) ---------------------------------------------------------------
+
+// -- the HMAC keys (control, audit) ---------------------------------------------------------------------
 
 /**
- * The HMAC keys of a deployment. Where each comes from is this module's business alone: today a file
- * (`IBKR_EXEC_<NAME>_KEY_FILE`, else `<stateDir>/keys/<name>.key`); an OS keyring can be put in front by
- * adding a `KeySource` to `KEY_SOURCES` without touching any caller. Never log a key; log its `file`.
+ * The HMAC keys of a deployment (secrets `control-key`, `audit-key`), resolved like every secret
+ * (`resolveSecret`): OS credential store, systemd credentials, `IBKR_EXEC_<NAME>_KEY_FILE`,
+ * `IBKR_EXEC_<NAME>_KEY` (hex), then `<stateDir>/keys/<name>.key`. Never log a key; log its `location`.
  */
 export type KeyName = 'control' | 'audit';
 
@@ -125,74 +123,62 @@ export interface KeyMaterial {
   readonly name: KeyName;
   /** the secret bytes (32) */
   readonly key: Buffer;
-  /** where it came from (a path), for messages */
+  /** where it came from (a path, or the credential store entry), for messages */
   readonly location: string;
   /** true when this call created it */
   readonly created: boolean;
 }
 
 const KEY_ENV: Readonly<Record<KeyName, string>> = { control: 'IBKR_EXEC_CONTROL_KEY_FILE', audit: 'IBKR_EXEC_AUDIT_KEY_FILE' };
+const secretOf = (name: KeyName): SecretName => (name === 'control' ? 'control-key' : 'audit-key');
 
-/** The file a key lives in: the environment variable, else `<stateDir>/keys/<name>.key`. */
+/** The file a key lives in when it is a file: the environment variable, else `<stateDir>/keys/<name>.key`. */
 export function keyFilePath(name: KeyName, env: Env, stateDir: string): string {
   return envValue(env, KEY_ENV[name]) ?? join(stateDir, 'keys', `${name}.key`);
 }
 
-/** A source of keys, tried in order; `undefined` = not held there. */
-interface KeySource {
-  read(name: KeyName, env: Env, stateDir: string): KeyMaterial | undefined;
-  create(name: KeyName, env: Env, stateDir: string): KeyMaterial;
+function toKey(name: KeyName, r: ResolvedSecret): KeyMaterial {
+  const text = r.value.trim();
+  if (!/^[0-9a-f]{64,}$/i.test(text)) {
+    throw new ConfigError([`${secretOf(name)}: ${r.location} does not hold a key (expected at least 64 hex digits)`]);
+  }
+  return { name, key: Buffer.from(text, 'hex'), location: r.location, created: false };
 }
 
-const fileSource: KeySource = {
-  read(name, env, stateDir) {
-    const file = keyFilePath(name, env, stateDir);
-    let st;
+/**
+ * Make a missing key: 32 random bytes (hex) in the OS credential store when it answers and no key file
+ * is configured, else in a new 0600 file (0700 directory) at `keyFilePath`, never over an existing one.
+ */
+function createKey(name: KeyName, env: Env, stateDir: string): KeyMaterial {
+  const key = randomBytes(32);
+  if (envValue(env, KEY_ENV[name]) === undefined && keyringAvailable(env)) {
     try {
-      st = statSync(file);
+      keyringSet(env, secretOf(name), key.toString('hex'));
+      return { name, key, location: `OS credential store (service ${keyringService(env)}, account ${secretOf(name)})`, created: true };
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw new ConfigError([`${KEY_ENV[name]}: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? String(e)})`]);
+      keyringDebug(name, e);
     }
-    if (!st.isFile()) throw new ConfigError([`${KEY_ENV[name]}: ${file} is not a regular file`]);
-    if ((st.mode & 0o077) !== 0) {
-      const m = (st.mode & 0o777).toString(8).padStart(4, '0');
-      throw new ConfigError([`${KEY_ENV[name]}: ${file} has mode ${m}; the ${name} key must be readable by its owner only (chmod 600)`]);
-    }
-    const text = readFileSync(file, 'utf8').trim();
-    if (!/^[0-9a-f]{64,}$/i.test(text)) throw new ConfigError([`${KEY_ENV[name]}: ${file} does not hold a key (expected at least 64 hex digits)`]);
-    return { name, key: Buffer.from(text, 'hex'), location: file, created: false };
-  },
-  create(name, env, stateDir) {
-    const file = keyFilePath(name, env, stateDir);
-    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-    const key = randomBytes(32);
-    try {
-      // 'wx': never overwrite a key another process just created
-      writeFileSync(file, key.toString('hex') + '\n', { mode: 0o600, flag: 'wx' });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EEXIST') return fileSource.read(name, env, stateDir) as KeyMaterial;
-      throw new ConfigError([`${KEY_ENV[name]}: cannot create ${file} (${(e as NodeJS.ErrnoException).code ?? String(e)})`]);
-    }
-    return { name, key, location: file, created: true };
-  },
-};
+  }
+  const file = keyFilePath(name, env, stateDir);
+  if (!writeSecretFile(KEY_ENV[name], file, key.toString('hex'))) return loadKey(name, { env, stateDir });
+  return { name, key, location: file, created: true };
+}
 
-const KEY_SOURCES: readonly KeySource[] = [fileSource];
+function keyringDebug(name: KeyName, e: unknown): void {
+  keyringLog.debug({ secret: secretOf(name), reason: (e as Error).message }, 'could not store the key in the OS credential store; writing a file');
+}
 
 /**
  * The key `name`. With `create: true` (init, the daemon's first start, the demo) a missing key is made
- * (32 random bytes, hex, mode 0600, in a 0700 directory); otherwise a missing key is a ConfigError that
- * says to run `ibkr-exec init`. A key file readable by others is refused.
+ * (see `createKey`); otherwise a missing key is a ConfigError that says to run `ibkr-exec init`. A key
+ * file readable by others is refused.
  */
 export function loadKey(name: KeyName, o: { env: Env; stateDir: string; create?: boolean }): KeyMaterial {
-  for (const s of KEY_SOURCES) {
-    const k = s.read(name, o.env, o.stateDir);
-    if (k) return k;
-  }
-  if (o.create) return (KEY_SOURCES[0] as KeySource).create(name, o.env, o.stateDir);
+  const r = resolveSecret(secretOf(name), { env: o.env, stateDir: o.stateDir, fileMayBeMissing: true });
+  if (r) return toKey(name, r);
+  if (o.create) return createKey(name, o.env, o.stateDir);
   throw new ConfigError([
-    `${KEY_ENV[name]}: no ${name} key at ${keyFilePath(name, o.env, o.stateDir)}; on the daemon's host run "ibkr-exec init" (or start the daemon once) — elsewhere copy the daemon's key there (mode 0600) or point ${KEY_ENV[name]} at it: a new key cannot verify what the old one signed`,
+    `${KEY_ENV[name]}: no ${name} key in the OS credential store or at ${keyFilePath(name, o.env, o.stateDir)}; on the daemon's host run "ibkr-exec init" (or start the daemon once) — elsewhere "ibkr-exec secrets set ${secretOf(name)}" with the daemon's key, or copy it there (mode 0600) or point ${KEY_ENV[name]} at it: a new key cannot verify what the old one signed`,
   ]);
 }
 
@@ -205,4 +191,33 @@ export interface DeploymentKeys {
 /** `loadKey` for the control and the audit key. */
 export function loadKeys(o: { env: Env; stateDir: string; create?: boolean }): DeploymentKeys {
   return { control: loadKey('control', o), audit: loadKey('audit', o) };
+}
+
+// -- tokens `ibkr-exec init` creates -------------------------------------------------------------------
+
+/** What `ensureSecret` found or made: where (never the value). */
+export interface EnsuredSecret {
+  readonly name: SecretName;
+  readonly location: string;
+  readonly created: boolean;
+}
+
+/**
+ * The token `name` (mcp-token, http-token, webhook-secret) as resolved, or a new random one (32 bytes,
+ * hex) made in the OS credential store when it answers, else in a 0600 file in the state directory.
+ */
+export function ensureSecret(name: 'mcp-token' | 'http-token' | 'webhook-secret', o: { env: Env; stateDir: string }): EnsuredSecret {
+  const r = resolveSecret(name, o);
+  if (r) return { name, location: r.location, created: false };
+  const value = randomBytes(32).toString('hex');
+  if (keyringAvailable(o.env)) {
+    try {
+      keyringSet(o.env, name, value);
+      return { name, location: `OS credential store (service ${keyringService(o.env)}, account ${name})`, created: true };
+    } catch (e) {
+      keyringLog.debug({ secret: name, reason: (e as Error).message }, 'could not store the token in the OS credential store; writing a file');
+    }
+  }
+  const file = stateFileOf(name, o.stateDir) as string;
+  return { name, location: file, created: writeSecretFile(name, file, value) };
 }

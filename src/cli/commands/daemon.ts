@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { launchDaemon } from '../../app/daemon.js';
 import { createLogger } from '../../app/logger.js';
 import { ConfigError, redactConfig } from '../../config.js';
+import { setSecretsLogger } from '../../infra/secrets.js';
 import { cliConfig, globalOptions } from '../context.js';
 
 export function registerDaemonCommand(program: Command): void {
@@ -13,6 +14,7 @@ export function registerDaemonCommand(program: Command): void {
     .action(async (opts: { logLevel: string }, cmd: Command) => {
       const config = cliConfig(cmd);
       const logger = createLogger({ level: globalOptions(cmd).verbose ? 'debug' : opts.logLevel });
+      setSecretsLogger(logger.child({ component: 'secrets' }));
       logger.info({ config: redactConfig(config) }, 'effective configuration');
       // the daemon waits for Redis and IB forever (start them in any order); SIGTERM works meanwhile too
       const daemon = launchDaemon({ config, env: process.env, logger });

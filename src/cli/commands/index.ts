@@ -10,6 +10,7 @@ import { registerRedisAclCommand } from './redis-acl.js';
 import { registerKillSwitchCommands } from './kill-switch.js';
 import { registerMcpCommand } from './mcp.js';
 import { registerQueryCommands } from './queries.js';
+import { registerSecretsCommands } from './secrets.js';
 import { registerSignalCommand } from './signal.js';
 import { registerSimCommand } from './sim.js';
 import { registerStatusCommand } from './status.js';
@@ -28,4 +29,5 @@ export function registerCommands(program: Command): void {
   registerInitCommand(program);
   registerRedisAclCommand(program);
   registerMcpCommand(program);
+  registerSecretsCommands(program);
 }
