@@ -9,6 +9,9 @@ export default defineConfig({
     // but every suite uses its own key prefix, queue name and free ports.
     pool: 'forks',
     maxWorkers: 2,
+    // a developer's desktop session must not get test keys in its login keyring: the store is off in tests
+    // (test/cli/secrets-keyring.test.ts turns it on inside its own D-Bus session)
+    env: { IBKR_EXEC_KEYRING: 'off' },
     // Known upstream shutdown race (taskforcesh/bullmq#3546, "cannot reproduce" there, seen once in ~10 full
     // runs here): a command queued on a BullMQ-owned ioredis connection is rejected as that connection closes.
     // Only that exact error, raised from ioredis' close handler, is ignored; every other unhandled error still
