@@ -14,6 +14,9 @@ COPY --from=build /app/dist ./dist
 COPY bin ./bin
 COPY examples ./examples
 COPY package.json ./
+# the state volume (keys, anchors) must belong to the user the daemon runs as: a new named volume takes this
+# directory's owner
+RUN mkdir -p /state && chown node:node /state && chmod 700 /state
 USER node
 ENTRYPOINT ["node", "bin/ibkr-exec.js"]
 CMD ["daemon"]
