@@ -93,7 +93,7 @@ function childEnv(env: Env): NodeJS.ProcessEnv {
 /** One bounded call into the store. Throws KeyringError when it is unreachable, slow or refuses. */
 function call<T>(env: Env, req: Request): T {
   const disabled = keyringDisabledReason(env);
-  if (disabled !== undefined) throw new KeyringError(`the OS credential store is not used: ${disabled}`);
+  if (disabled !== undefined) throw new KeyringError(disabled);
   const ms = timeoutMs(env);
   const r = spawnSync(process.execPath, ['-e', CHILD, modulePath() as string], {
     input: JSON.stringify(req),
@@ -103,15 +103,15 @@ function call<T>(env: Env, req: Request): T {
     encoding: 'utf8',
     stdio: ['pipe', 'pipe', 'pipe'],
   });
-  if (r.error && (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT') throw new KeyringError(`the OS credential store did not answer within ${ms} ms`);
-  if (r.error) throw new KeyringError(`the OS credential store could not be reached (${r.error.message})`);
+  if (r.error && (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT') throw new KeyringError(`no answer within ${ms} ms`);
+  if (r.error) throw new KeyringError(`cannot be reached (${r.error.message})`);
   let answer: { ok: boolean; result?: T; error?: string };
   try {
     answer = JSON.parse(r.stdout) as typeof answer;
   } catch {
-    throw new KeyringError(`the OS credential store helper failed (exit ${String(r.status ?? r.signal)})`);
+    throw new KeyringError(`its helper process failed (exit ${String(r.status ?? r.signal)})`);
   }
-  if (!answer.ok) throw new KeyringError(`the OS credential store refused: ${answer.error ?? 'unknown error'}`);
+  if (!answer.ok) throw new KeyringError(`it refused: ${answer.error ?? 'unknown error'}`);
   return answer.result as T;
 }
 

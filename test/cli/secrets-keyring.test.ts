@@ -92,7 +92,7 @@ describe.skipIf(!haveKeyring)('ibkr-exec secrets with a real Secret Service (gno
     expect(after.stdout).toBe('from-the-environment');
     expect(after.stderr).toMatch(/environment variable REDIS_PASSWORD/);
     expect((await cli(['secrets', 'set', 'no-such-secret'], { stdin: 'x' })).stderr).toMatch(/unknown secret "no-such-secret": expected one of redis-password/);
-  }, 120_000);
+  }, 240_000);
 
   it('init puts the missing keys and tokens in the credential store, writes no files, prints no value; the daemon\'s loadKey reads them there', async () => {
     const stateDir = join(root, 'state', 'ibkr-exec');
@@ -115,7 +115,7 @@ describe.skipIf(!haveKeyring)('ibkr-exec secrets with a real Secret Service (gno
     expect(second.code).toBe(0);
     expect(second.stdout).toMatch(/control key +OS credential store.*exists \(kept\)/);
     for (const v of [keys.control, keys.audit, keys.token]) expect(first.stdout + first.stderr + second.stdout + second.stderr).not.toContain(v);
-  }, 120_000);
+  }, 240_000);
 
   it('a session bus without a Secret Service: lookups fall through to the next source with a debug line, set says why it cannot', async () => {
     const env = { REDIS_PASSWORD: 'env-password', IBKR_EXEC_KEYRING_TIMEOUT_MS: '2000' };
@@ -126,5 +126,5 @@ describe.skipIf(!haveKeyring)('ibkr-exec secrets with a real Secret Service (gno
     const set = await cli(['secrets', 'set', 'redis-password'], { env, bare: true, stdin: 'x' });
     expect(set.code).toBe(2);
     expect(set.stderr).toMatch(/the OS credential store is not available \(.*\); use systemd credentials, REDIS_PASSWORD_FILE/);
-  }, 120_000);
+  }, 240_000);
 });

@@ -40,6 +40,15 @@ function requireKeyring(env: NodeJS.ProcessEnv, name: SecretName): void {
   );
 }
 
+/** A credential store call, its failure as one sentence (the store's messages never hold a value). */
+function storeCall<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    throw new CliError(`the OS credential store: ${(e as Error).message}`, 1);
+  }
+}
+
 async function setAction(nameArg: string, opts: { to: string }, cmd: Command): Promise<void> {
   verboseLogger(cmd);
   const name = secretName(nameArg);
@@ -54,7 +63,7 @@ async function setAction(nameArg: string, opts: { to: string }, cmd: Command): P
     return;
   }
   requireKeyring(process.env, name);
-  keyringSet(process.env, name, value);
+  storeCall(() => keyringSet(process.env, name, value));
   process.stdout.write(`${name} stored in the OS credential store (service ${keyringService(process.env)})\n`);
 }
 
@@ -74,7 +83,7 @@ function deleteAction(nameArg: string, _o: unknown, cmd: Command): void {
   verboseLogger(cmd);
   const name = secretName(nameArg);
   requireKeyring(process.env, name);
-  const removed = keyringDelete(process.env, name);
+  const removed = storeCall(() => keyringDelete(process.env, name));
   process.stdout.write(removed ? `${name} removed from the OS credential store\n` : `${name} was not in the OS credential store\n`);
   if (!removed) process.exitCode = 1;
 }
