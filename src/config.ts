@@ -393,7 +393,7 @@ function readMcp(r: FieldReader, raw: unknown, accounts: readonly AccountConfig[
 /** `http` is a safety section: an unknown field is an error (CONTRACT §2). */
 function readHttp(r: FieldReader, raw: unknown): HttpConfig {
   const s = r.section(raw, 'http') ?? {};
-  for (const k of Object.keys(s)) if (k !== 'host' && k !== 'port') r.error(`http.${k}`, 'unknown field (known: host, port)');
+  r.unknownKeys(s, 'http', ['host', 'port'], true);
   return {
     host: r.str(s.host, 'http.host', '127.0.0.1', HOST_RE, 'a host name or IP address'),
     port: r.int(s.port, 'http.port', 7700, 0, 65535),

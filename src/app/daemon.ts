@@ -191,7 +191,7 @@ export function launchDaemon(o: DaemonOptions): DaemonHandle {
   let consuming = false;
   let http: DaemonHttp | undefined;
   const readiness = (): { ready: boolean; reason?: string } =>
-    !consuming ? { ready: false, reason: 'waiting for Redis and IB, then reconciling' } : broker.isReadyForOrders() ? { ready: true } : { ready: false, reason: 'IB is not ready for orders' };
+    !consuming ? { ready: false, reason: 'connecting to IB and reconciling (after Redis answers)' } : broker.isReadyForOrders() ? { ready: true } : { ready: false, reason: 'IB is not ready for orders' };
 
   const exec = new ExecutionService({
     ...infra,

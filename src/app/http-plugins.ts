@@ -24,7 +24,9 @@ export const daemonHttpPlugins: HttpPluginsFactory = (ctx) => {
     async (app: FastifyInstance) => {
       const mcp = await createMcpRuntime({ config: ctx.config, env: ctx.env, clientId: ctx.config.ib.clientId + 2, clock: ctx.clock });
       app.addHook('onClose', async () => mcp.close());
-      await app.register(mcpHttpPlugin, { ctx: mcp.ctx, token, host: ctx.config.http.host });
+      // /api/previews* pass the dashboard's own checks first (loopback Host, same origin, the page token, the
+      // login cookie off loopback); /mcp checks only its bearer token
+      await app.register(mcpHttpPlugin, { ctx: mcp.ctx, token, host: ctx.config.http.host, authorize: (req) => !req.url.startsWith('/mcp') });
       ctx.logger.info({ path: '/mcp', clientId: ctx.config.ib.clientId + 2 }, 'MCP over Streamable HTTP on the daemon listener (bearer token required)');
     },
   ];

@@ -3,13 +3,15 @@
  * daemon (with its HTTP listener) in-process. One page stays open through the suite, like a person's tab:
  * live updates must arrive over SSE, without a reload.
  */
+import { decodeState } from '../../src/infra/trading-state.js';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import type { FastifyPluginAsync } from 'fastify';
 import { startStack, type Stack } from '../../src/app/stack.js';
-import { SIGNAL_JOB_OPTIONS } from '../../src/ingest/enqueue.js';
 import { tailAudit } from '../../src/infra/audit.js';
 import { createRedis } from '../../src/infra/redis.js';
 import { signWebhook } from '../../src/http/webhook.js';
@@ -17,6 +19,7 @@ import { HAVE_CHROMIUM, OUTPUT, launchChromium } from './browser.js';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
 const SECRET = 'whsec-browser-test';
+const MCP_TOKEN = 'mcp-browser-token-0123456789abcdef';
 const IRA = 'DU1000001';
 const PERSONAL = 'DU1000002';
 const BUSINESS = 'DU1000003';
@@ -41,25 +44,14 @@ describe.skipIf(!HAVE_CHROMIUM)('dashboard in Chromium against the simulator', (
   let url: string;
   const redis = createRedis(REDIS_URL);
   const problems: string[] = [];
-
-  // stands in for the MCP engineer's approval API (mounted through `httpPlugins` exactly as theirs will be)
-  const approvals: FastifyPluginAsync = async (app) => {
-    app.post('/api/previews/:id/approve', async (req) => {
-      const id = (req.params as { id: string }).id;
-      const key = `${stack.config.redis.prefix}:preview:${id}`;
-      const rec = JSON.parse((await redis.get(key)) ?? '{}') as { request: Record<string, unknown>; status: string };
-      await redis.set(key, JSON.stringify({ ...rec, status: 'approved' }));
-      await stack.queue.add('signal', rec.request, { ...SIGNAL_JOB_OPTIONS, jobId: id });
-      return { previewId: id, status: 'approved' };
-    });
-  };
+  /** the trading state as the daemon reads it (signature checked) */
+  const stateOf = async (key: string): Promise<string> => decodeState(stack.secrets.controlKey, key, await redis.get(key)).state;
 
   beforeAll(async () => {
     stack = await startStack({
       redisUrl: REDIS_URL,
-      env: { IBKR_EXEC_WEBHOOK_SECRET: SECRET },
-      config: { accounts: [{ id: IRA, type: 'ROTH_IRA', label: 'Roth IRA' }, { id: PERSONAL, type: 'PERSONAL', label: 'Personal' }, { id: BUSINESS, type: 'BUSINESS', label: `Biz ${HOSTILE}` }] },
-      daemon: { httpPlugins: () => [approvals] },
+      env: { IBKR_EXEC_WEBHOOK_SECRET: SECRET, IBKR_EXEC_MCP_TOKEN: MCP_TOKEN },
+      config: { accounts: [{ id: IRA, type: 'ROTH_IRA', label: 'Roth IRA' }, { id: PERSONAL, type: 'PERSONAL', label: 'Personal' }, { id: BUSINESS, type: 'BUSINESS', label: `Biz ${HOSTILE}` }], mcp: { allowWrites: true, writeAccounts: [PERSONAL] } },
     });
     url = stack.daemon!.http.url;
     browser = await launchChromium();
@@ -139,7 +131,7 @@ describe.skipIf(!HAVE_CHROMIUM)('dashboard in Chromium against the simulator', (
     await page.getByTestId('dialog-reason').fill('browser test halt');
     await page.getByTestId('dialog-ok').click();
     await page.getByTestId('trading-state').filter({ hasText: 'HALTED' }).waitFor();
-    expect(await redis.get(`${stack.config.redis.prefix}:trading-state`)).toBe('HALTED');
+    expect(await stateOf(`${stack.config.redis.prefix}:trading-state`)).toBe('HALTED');
     const recent = await tailAudit(redis, `${stack.config.redis.prefix}:audit`, 20);
     expect(recent.some((r) => r.type === 'trading-state' && (r.data as { current?: string }).current === 'HALTED')).toBe(true);
     expect(recent.some((r) => r.type === 'dashboard.action' && (r.data as { reason?: string }).reason === 'browser test halt')).toBe(true);
@@ -155,11 +147,11 @@ describe.skipIf(!HAVE_CHROMIUM)('dashboard in Chromium against the simulator', (
     await page.getByTestId('dialog-confirm').fill('yes');
     await page.getByTestId('dialog-ok').click();
     await page.getByTestId('dialog-error').filter({ hasText: 'Type RESUME' }).waitFor();
-    expect(await redis.get(`${stack.config.redis.prefix}:trading-state`)).toBe('HALTED');
+    expect(await stateOf(`${stack.config.redis.prefix}:trading-state`)).toBe('HALTED');
     await page.getByTestId('dialog-confirm').fill('RESUME');
     await page.getByTestId('dialog-ok').click();
     await page.getByTestId('trading-state').filter({ hasText: 'ACTIVE' }).waitFor();
-    expect(await redis.get(`${stack.config.redis.prefix}:trading-state`)).toBe('ACTIVE');
+    expect(await stateOf(`${stack.config.redis.prefix}:trading-state`)).toBe('ACTIVE');
   });
 
   it('cancels a working order from its row', async () => {
@@ -177,19 +169,23 @@ describe.skipIf(!HAVE_CHROMIUM)('dashboard in Chromium against the simulator', (
   });
 
   it('a pending MCP preview is shown and, approved from the page, gets PLACED', async () => {
-    const p = stack.config.redis.prefix;
-    const now = Date.now();
-    const request = sig('br-preview', { accounts: [PERSONAL], size: { quantity: 2 } });
-    const rec = { previewId: 'pv-br-1', createdAt: new Date(now).toISOString(), expiresAt: new Date(now + 120_000).toISOString(), status: 'pending', request, results: [{ account: PERSONAL, decision: 'PLACED', quantity: 2, reasons: [] }] };
-    await redis.set(`${p}:preview:pv-br-1`, JSON.stringify(rec));
-    await redis.zadd(`${p}:previews`, now + 120_000, 'pv-br-1');
-    await page.reload();
-    const card = page.locator('[data-testid="preview"][data-preview="pv-br-1"]');
-    await card.waitFor();
-    expect(await card.textContent()).toContain('BUY AAPL');
-    await card.getByTestId('approve-preview').click();
-    await page.getByTestId('decisions').locator('[data-decision="PLACED"]').filter({ hasText: 'br-preview' }).waitFor();
-    await card.waitFor({ state: 'detached' });
+    // the preview comes from an assistant over the daemon's own /mcp; the page approves it through the MCP plugin's API
+    const client = new Client({ name: 'browser-test', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL('mcp', url), { requestInit: { headers: { authorization: `Bearer ${MCP_TOKEN}` } } }));
+    try {
+      const p = (await client.callTool({ name: 'preview_order', arguments: { symbol: 'AAPL', side: 'BUY', quantity: 2, account: PERSONAL } })) as CallToolResult;
+      expect(p.isError).toBeFalsy();
+      const previewId = (p.structuredContent as { previewId: string }).previewId;
+      await page.reload();
+      const card = page.locator(`[data-testid="preview"][data-preview="${previewId}"]`);
+      await card.waitFor();
+      expect(await card.textContent()).toContain('BUY AAPL');
+      await card.getByTestId('approve-preview').click();
+      await page.getByTestId('decisions').locator('[data-decision="PLACED"]').filter({ hasText: previewId }).waitFor();
+      await card.waitFor({ state: 'detached' });
+    } finally {
+      await client.close();
+    }
   });
 
   it('the webhook answers 202 for a signed signal (which then shows on the page) and 401 for a bad signature', async () => {

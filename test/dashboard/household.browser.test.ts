@@ -33,6 +33,7 @@ describe.skipIf(!HAVE_CHROMIUM)('dashboard on another household', () => {
       },
       config: {
         mode: 'live',
+        redis: { allowVolatile: true }, // the shared test Redis keeps nothing on disk
         accounts: [
           { id: 'U2000001', type: 'TRADITIONAL_IRA' },
           { id: 'U2000002', type: 'PERSONAL', label: 'Euro' },

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadKeys } from '../../src/infra/secrets.js';
+import { decodeState } from '../../src/infra/trading-state.js';
 import { BehaviorSubject } from 'rxjs';
 import { Queue } from 'bullmq';
 import { DEFAULT_CONFIG_INPUT, parseConfig, type Config } from '../../src/config.js';
@@ -34,6 +35,8 @@ export interface Fixture {
   readonly readiness: { ready: boolean };
   url: string;
   csrf(): Promise<string>;
+  /** the trading state at a key, as the daemon reads it (signature checked; missing or forged = HALTED) */
+  stateOf(redisKey: string): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -55,6 +58,9 @@ export async function httpFixture(o: FixtureOptions = {}): Promise<Fixture> {
   const redis = createRedis(REDIS_URL);
   const streamRedis = createRedis(REDIS_URL, { role: 'worker' });
   const infra = infraOn(redis, config.redis.prefix, { secrets: { controlKey: keys.control.key, auditKey: keys.audit.key }, declaredAccounts: config.accounts.map((a) => a.id) });
+  // as the daemon's first start does: signed ACTIVE for global and every declared account (missing = HALTED)
+  await infra.tradingState.setGlobal('ACTIVE');
+  for (const a of config.accounts) await infra.tradingState.setAccount(a.id, 'ACTIVE');
   const queue = new Queue(config.queue.name, { connection: { url: REDIS_URL } });
   await queue.waitUntilReady(); // its initial writes happen now, not after the cleanup
   const orders: OrderReport[] = [];
@@ -122,6 +128,7 @@ export async function httpFixture(o: FixtureOptions = {}): Promise<Fixture> {
       if (!m?.[1]) throw new Error('no page token in the page');
       return m[1];
     },
+    stateOf: async (redisKey: string) => decodeState(keys.control.key, redisKey, await redis.get(redisKey)).state,
     async close() {
       await server.close();
       await cleanup();

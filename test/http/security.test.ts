@@ -32,14 +32,14 @@ describe('loopback listener without a token', () => {
     expect((await halt({ 'x-ibkr-csrf': 'wrong' })).statusCode).toBe(403);
     expect((await halt({ 'x-ibkr-csrf': csrf, origin: 'http://evil.example' })).statusCode).toBe(403);
     expect((await halt({ 'x-ibkr-csrf': csrf, 'sec-fetch-site': 'cross-site' })).statusCode).toBe(403);
-    expect(await f.redis.get(f.infra.keys.tradingState)).toBeNull();
+    expect(await f.stateOf(f.infra.keys.tradingState)).toBe('ACTIVE');
   });
 
   it('Halt through the page sets the trading state in Redis and audits it (kill-switch record + reason)', async () => {
     const res = await halt({ 'x-ibkr-csrf': csrf, origin: `http://${HOST}` });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ scope: 'global', previous: 'ACTIVE', current: 'HALTED' });
-    expect(await f.redis.get(f.infra.keys.tradingState)).toBe('HALTED');
+    expect(await f.stateOf(f.infra.keys.tradingState)).toBe('HALTED');
     const [ks, action] = await tailAudit(f.redis, f.infra.keys.audit, 2);
     expect(ks).toMatchObject({ type: 'trading-state', data: { scope: 'global', previous: 'ACTIVE', current: 'HALTED' } });
     expect(action).toMatchObject({ type: 'dashboard.action', data: { current: 'HALTED', reason: 'test', by: 'dashboard' } });
@@ -50,10 +50,10 @@ describe('loopback listener without a token', () => {
       f.server.app.inject({ method: 'POST', url: '/api/trading-state', payload: { scope: 'global', state: 'ACTIVE', ...body }, headers: { host: HOST, 'content-type': 'application/json', 'x-ibkr-csrf': csrf } });
     expect((await resume({ confirm: 'RESUME' })).json().error).toMatch(/reason/);
     expect((await resume({ reason: 'fixed', confirm: 'resume' })).json().error).toMatch(/type RESUME/);
-    expect(await f.redis.get(f.infra.keys.tradingState)).toBe('HALTED');
+    expect(await f.stateOf(f.infra.keys.tradingState)).toBe('HALTED');
     const ok = await resume({ reason: 'fixed', confirm: 'RESUME' });
     expect(ok.statusCode).toBe(200);
-    expect(await f.redis.get(f.infra.keys.tradingState)).toBe('ACTIVE');
+    expect(await f.stateOf(f.infra.keys.tradingState)).toBe('ACTIVE');
   });
 
   it('Halt with "also cancel" asks the daemon to cancel through the control stream, as halt --cancel does', async () => {
@@ -136,7 +136,7 @@ describe('listener with the http token', () => {
     expect((await change({ cookie })).statusCode).toBe(403);
     expect((await change({ cookie, 'x-ibkr-csrf': csrf, origin: 'http://evil.example' })).statusCode).toBe(403);
     expect((await change({ cookie, 'x-ibkr-csrf': csrf, origin: `http://${host}` })).statusCode).toBe(200);
-    expect(await f.redis.get(f.infra.keys.tradingStateFor('DU1000001'))).toBe('REDUCE_ONLY');
+    expect(await f.stateOf(f.infra.keys.tradingStateFor('DU1000001'))).toBe('REDUCE_ONLY');
     expect((await change({ authorization: `Bearer ${TOKEN}` })).statusCode).toBe(200);
   });
 

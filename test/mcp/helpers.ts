@@ -3,6 +3,9 @@
  * MCP runtime of its own on the same Redis prefix and queue, and an SDK Client over the in-memory
  * transport (or any transport the suite connects).
  */
+import { Redis } from 'ioredis';
+import { keysFor } from '../../src/infra/keys.js';
+import { TradingStateStore } from '../../src/infra/trading-state.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
@@ -35,6 +38,14 @@ export interface McpStack {
 export async function startMcpStack(o: Partial<StackOptions> & { mcp?: Record<string, unknown>; outcomeWaitMs?: number; clientId?: number } = {}): Promise<McpStack> {
   const stack = await startStack({ redisUrl: REDIS, ...o, config: { ...o.config, mcp: o.mcp ?? { allowWrites: true, writeAccounts: [PERSONAL] } } });
   try {
+    if (!stack.daemon) {
+      // no daemon to seed it: signed ACTIVE as the daemon's first start writes it (a missing value reads HALTED)
+      const redis = new Redis(REDIS);
+      const states = new TradingStateStore(redis, keysFor(stack.config.redis.prefix), stack.secrets.controlKey);
+      await states.setGlobal('ACTIVE');
+      for (const a of stack.config.accounts) await states.setAccount(a.id, 'ACTIVE');
+      redis.disconnect();
+    }
     const runtime = await createMcpRuntime({ config: stack.config, env: {}, ...(o.clientId !== undefined ? { clientId: o.clientId } : {}), outcomeWaitMs: o.outcomeWaitMs ?? 20_000, brokerWaitMs: 15_000 });
     return { stack, runtime, stop: async () => { await runtime.close(); await stack.stop(); } };
   } catch (e) {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG_INPUT, parseConfig } from '../../src/config.js';
-import { mcpToken } from '../../src/infra/secrets.js';
+import { loadKeys, mcpToken } from '../../src/infra/secrets.js';
 import { resolveAccount } from '../../src/mcp/accounts.js';
 import { createMcpRuntime, type McpRuntime } from '../../src/mcp/runtime.js';
 import { toolsFor } from '../../src/mcp/registry.js';
@@ -48,7 +48,10 @@ describe('without TWS', () => {
   });
 
   it('starts, reports the session as down, and answers reads with a sentence naming host and port', async () => {
-    const parsed = parseConfig({ ...DEFAULT_CONFIG_INPUT, ib: { host: '127.0.0.1', port: 1, clientId: 5 }, redis: { url: REDIS_URL, prefix: 'ibkr-mcp-nots' } }, {});
+    // a host where no daemon ever ran: its own state directory and keys (as `ibkr-exec init` makes them)
+    const stateDir = mkdtempSync(join(tmpdir(), 'ibkr-mcp-nots-'));
+    loadKeys({ env: {}, stateDir, create: true });
+    const parsed = parseConfig({ ...DEFAULT_CONFIG_INPUT, stateDir, ib: { host: '127.0.0.1', port: 1, clientId: 5 }, redis: { url: REDIS_URL, prefix: 'ibkr-mcp-nots' } }, {});
     if (!parsed.ok) throw new Error(parsed.errors.join('; '));
     const runtime = await createMcpRuntime({ config: parsed.config, env: {}, brokerWaitMs: 300 });
     try {
@@ -58,10 +61,12 @@ describe('without TWS', () => {
       expect(await callError(client, 'get_portfolio')).toMatch(/127\.0\.0\.1:1 is not reachable/);
       // what lives in Redis is still readable
       expect(await call<{ fills: unknown[] }>(client, 'get_fills', { account: 'personal' })).toMatchObject({ fills: [] });
-      expect(await call<{ global: string }>(client, 'get_trading_state')).toMatchObject({ global: 'ACTIVE' });
+      // no daemon ever set a trading state here: missing reads as HALTED (fail closed)
+      expect(await call<{ global: string }>(client, 'get_trading_state')).toMatchObject({ global: 'HALTED' });
       await client.close();
     } finally {
       await runtime.close();
+      rmSync(stateDir, { recursive: true, force: true });
     }
   });
 });
