@@ -16,6 +16,7 @@ export interface McpBroker
   extends Pick<
     BrokerPort,
     'managedAccounts' | 'accountSummaries' | 'positions' | 'contractDetails' | 'quote' | 'historicalBars' | 'shortableShares' | 'whatIf' | 'openOrders' | 'executions'
+    | 'optionChain' | 'optionChainParams'
   > {
   /** borrow fee in percent per year from IB's FEE_RATE data; undefined when IB sends none */
   borrowFee?(instrument: Parameters<BrokerPort['quote']>[0]): Promise<Decimal | undefined>;

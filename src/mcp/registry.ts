@@ -1,13 +1,13 @@
 /**
  * Which tools a server offers. Read tools always; write tools (place_order, cancel_order, halt_trading)
  * only with `mcp.allowWrites` and never in read-only mode — they are then absent from tools/list, not
- * merely refused. `registerExtraTool` is the hook for tools that depend on broker features landing
- * elsewhere (TODO: `get_option_chain` once the broker port offers option chains — register it here).
+ * merely refused. `registerExtraTool` adds a tool to every server created afterwards (a plugin's own).
  */
 import type { McpContext } from './context.js';
 import type { ToolDef } from './tool-def.js';
 import { getAccountSummary, getConnectionStatus, getPortfolio, listAccounts, switchAccount } from './tools/account-tools.js';
 import { getHistoricalData, getMarketData, searchContracts } from './tools/market-tools.js';
+import { getOptionChain } from './tools/option-tools.js';
 import { cancelOrder, haltTrading, placeOrder, previewOrder } from './tools/order-tools.js';
 import { checkShortableShares, getBorrowRates, getMarginRequirements, shortSellingAnalysis } from './tools/short-tools.js';
 import { getAuditTrail, getFills, getOpenOrders, getOrderStatus, getTradingState, verifyAuditChain } from './tools/state-tools.js';
@@ -16,7 +16,7 @@ import { getAuditTrail, getFills, getOpenOrders, getOrderStatus, getTradingState
 export const READ_TOOLS: readonly ToolDef[] = [
   getPortfolio, getAccountSummary, switchAccount, getMarketData, getHistoricalData, checkShortableShares, getMarginRequirements,
   getBorrowRates, shortSellingAnalysis, getConnectionStatus, listAccounts, previewOrder, getOpenOrders, getFills, getOrderStatus,
-  getTradingState, getAuditTrail, verifyAuditChain, searchContracts,
+  getTradingState, getAuditTrail, verifyAuditChain, searchContracts, getOptionChain,
 ] as unknown as readonly ToolDef[];
 
 /** Tools that change something; see the module comment. */
@@ -24,7 +24,7 @@ export const WRITE_TOOLS: readonly ToolDef[] = [placeOrder, cancelOrder, haltTra
 
 const extra: ToolDef[] = [];
 
-/** Adds a tool to every server created afterwards (e.g. get_option_chain from the options work). */
+/** Adds a tool to every server created afterwards (a name already taken is an error). */
 export function registerExtraTool(def: ToolDef): void {
   if ([...READ_TOOLS, ...WRITE_TOOLS, ...extra].some((t) => t.name === def.name)) throw new Error(`MCP tool ${def.name} is already registered`);
   extra.push(def);

@@ -66,6 +66,8 @@ function querySession(broker: IbBroker, clientId: number): McpBroker & { readonl
     whatIf: (l) => broker.whatIf(l),
     openOrders: () => broker.openOrders(),
     executions: (q) => broker.executions(q),
+    optionChain: (u, q) => broker.optionChain(u, q),
+    optionChainParams: (u) => broker.optionChainParams(u),
     connected: () => status.state === 'CONNECTED',
     serverVersion: () => undefined,
     ready: async (timeoutMs) => {

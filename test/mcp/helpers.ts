@@ -19,12 +19,12 @@ export const IRA = 'DU1000001';
 export const PERSONAL = 'DU1000002';
 export const BUSINESS = 'DU1000003';
 
-/** Every tool of CONTRACT §8 a server with writes enabled lists (get_option_chain lands with options). */
+/** Every tool of CONTRACT §8 a server with writes enabled lists. */
 export const ALL_TOOLS = [
   'get_portfolio', 'get_account_summary', 'switch_account', 'get_market_data', 'get_historical_data', 'place_order',
   'check_shortable_shares', 'get_margin_requirements', 'get_borrow_rates', 'short_selling_analysis', 'get_connection_status',
   'list_accounts', 'preview_order', 'get_open_orders', 'get_fills', 'get_order_status', 'cancel_order', 'get_trading_state',
-  'halt_trading', 'get_audit_trail', 'verify_audit_chain', 'search_contracts',
+  'halt_trading', 'get_audit_trail', 'verify_audit_chain', 'search_contracts', 'get_option_chain',
 ].sort();
 export const WRITE_TOOLS = ['place_order', 'cancel_order', 'halt_trading'];
 

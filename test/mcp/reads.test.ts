@@ -2,6 +2,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accountSummaryOutput, connectionOutput, listAccountsOutput, portfolioOutput } from '../../src/mcp/tools/account-tools.js';
 import { historyOutput, marketDataOutput, searchOutput } from '../../src/mcp/tools/market-tools.js';
+import { optionChainOutput } from '../../src/mcp/tools/option-tools.js';
 import { READ_TOOLS } from '../../src/mcp/registry.js';
 import { ALL_TOOLS, BUSINESS, IRA, PERSONAL, call, callError, connectClient, startMcpStack, type McpStack } from './helpers.js';
 
@@ -37,6 +38,7 @@ describe('MCP read tools against the simulator, Redis and a running daemon', () 
       check_shortable_shares: { symbol: 'AAPL' }, get_borrow_rates: { symbol: 'AAPL' }, get_margin_requirements: { symbol: 'AAPL', side: 'BUY', quantity: 5, account: 'personal' },
       short_selling_analysis: { symbol: 'AAPL', quantity: 10 }, switch_account: { account: 'THK' }, search_contracts: { symbol: 'AAPL', secTypes: ['STK'] },
       preview_order: { symbol: 'AAPL', side: 'BUY', quantity: 1, account: 'personal' }, get_order_status: { signalId: 'nope-never' },
+      get_option_chain: { symbol: 'AAPL', strikes: 2 },
     };
     for (const def of READ_TOOLS) {
       if (def.name === 'get_order_status') continue; // unknown signal: an error by design, checked below
@@ -88,6 +90,36 @@ describe('MCP read tools against the simulator, Redis and a running daemon', () 
     expect(f.results[0]!.feeRate).not.toBeNull();
     const sh = await call<{ results: { shortableShares: number | null }[] }>(client, 'check_shortable_shares', { symbol: 'MSFT', account: 'personal' });
     expect(sh.results[0]!.shortableShares).toBe(40_000_000);
+  });
+
+  it('get_option_chain: the N strikes nearest the money with greeks, one expiry, no account involved', async () => {
+    const c = optionChainOutput.parse(await call(client, 'get_option_chain', { symbol: 'aapl', strikes: 3 }));
+    expect(c.symbol).toBe('AAPL');
+    expect(Number(c.underlyingPrice)).toBeCloseTo(190, 0);
+    expect(c.expirations).toHaveLength(2); // the default household's AAPL chain: +30d and +60d
+    expect(c.expiry).toBe(c.expirations[0]);
+    expect([...new Set(c.contracts.map((k) => k.strike))]).toEqual(['185', '190', '195']);
+    expect(c.contracts).toHaveLength(6); // calls and puts
+    for (const k of c.contracts) {
+      expect(k.expiry).toBe(c.expiry);
+      expect(k.conId).toBeGreaterThan(0);
+      expect(k.multiplier).toBe('100');
+      for (const g of [k.impliedVol, k.delta, k.gamma, k.vega, k.theta]) expect(g, `${k.strike} ${k.right}`).toMatch(/^-?\d+(\.\d+)?(e-?\d+)?$/);
+      const delta = Number(k.delta);
+      if (k.right === 'C') expect(delta > 0 && delta < 1).toBe(true);
+      else expect(delta < 0 && delta > -1).toBe(true);
+      expect(Number(k.impliedVol)).toBeCloseTo(0.3, 1);
+    }
+    // one right, another expiry, strikes as a digit string; the IRA as the session default changes nothing
+    await call(client, 'switch_account', { account: 'roth' });
+    const p = optionChainOutput.parse(await call(client, 'get_option_chain', { symbol: 'AAPL', right: 'P', strikes: '2', expiry: c.expirations[1] }));
+    expect(p.expiry).toBe(c.expirations[1]);
+    expect(p.contracts.map((k) => `${k.strike}${k.right}`)).toEqual(['185P', '190P']);
+    expect(await callError(client, 'get_option_chain', { symbol: 'AAPL', account: 'roth' })).toMatch(/account|Unrecognized/i);
+    expect(await callError(client, 'get_option_chain', { symbol: 'AAPL', expiry: '20991231' })).toMatch(/20991231/);
+    expect(await callError(client, 'get_option_chain', { symbol: 'AAPL', expiry: '2099-12' })).toMatch(/yyyymmdd/);
+    expect(await callError(client, 'get_option_chain', { symbol: 'AAPL', strikes: 0 })).toMatch(/strikes/);
+    expect(await callError(client, 'get_option_chain', { symbol: 'MSFT' })).toMatch(/no option/i);
   });
 
   it('connection status reports its own client id, Redis, and the running daemon', async () => {

@@ -114,7 +114,7 @@ export class OrderBook {
     if (!ins) return this.error(clientId, orderId, 200, 'No security definition has been found for the request');
     const parsed = parseOrder(w, this.ctx.accounts);
     if (typeof parsed === 'string') return this.error(clientId, orderId, 201, `Order rejected - reason:${parsed}`);
-    const reason = checkOrder({ ...parsed, instrument: ins }, this.ctx.orders.values(), this.ctx.market, this.ctx.instruments);
+    const reason = checkOrder({ ...parsed, instrument: ins, clientId, parentId: w.parentId ?? 0, ocaGroup: w.ocaGroup ?? '' }, this.ctx.orders.values(), this.ctx.market, this.ctx.instruments);
     if (reason) return this.error(clientId, orderId, 201, `Order rejected - reason:${reason}`);
     if (w.whatIf) {
       const state = whatIfState(this.ctx, parsed, ins);
@@ -181,7 +181,7 @@ export class OrderBook {
     if (parsed.quantity < o.filled) {
       return this.error(o.clientId, o.orderId, 201, `Order rejected - reason:The new quantity ${parsed.quantity} is below the filled quantity ${o.filled}`);
     }
-    const reason = checkOrder({ ...parsed, instrument: o.instrument, replacing: o }, this.ctx.orders.values(), this.ctx.market, this.ctx.instruments);
+    const reason = checkOrder({ ...parsed, instrument: o.instrument, replacing: o, clientId: o.clientId, parentId: o.parentId, ocaGroup: w.ocaGroup ?? o.ocaGroup }, this.ctx.orders.values(), this.ctx.market, this.ctx.instruments);
     if (reason) return this.error(o.clientId, o.orderId, 201, `Order rejected - reason:${reason}`);
     Object.assign(o, {
       wire: { ...w, account: o.account }, totalQuantity: parsed.quantity, orderType: parsed.orderType,
