@@ -96,6 +96,16 @@ function history(s: CpSimState, q: URLSearchParams): CpAnswer {
   });
 }
 
+function futures(s: CpSimState, symbols: string | null): CpAnswer {
+  const out: Record<string, unknown[]> = {};
+  for (const sym of (symbols ?? '').split(',').map((x) => x.trim().toUpperCase()).filter(Boolean)) {
+    out[sym] = s.engine.instruments.all().filter((i) => i.secType === 'FUT' && i.symbol.toUpperCase() === sym).map((i) => ({
+      symbol: i.symbol, conid: i.conId, underlyingConid: i.underlyingConId, expirationDate: i.lastTradeDateOrContractMonth, ltd: i.lastTradeDateOrContractMonth,
+    }));
+  }
+  return ok(out);
+}
+
 /** The contract and market-data routes. */
 export const marketRoutes: readonly CpRoute[] = [
   { method: 'GET', pattern: /^\/iserver\/secdef\/search$/, tier: 'brokerage', handle: (s, r) => search(s, r.query.get('symbol'), r.query.get('secType')) },
@@ -106,6 +116,7 @@ export const marketRoutes: readonly CpRoute[] = [
       return search(s, typeof b.symbol === 'string' ? b.symbol : null, typeof b.secType === 'string' ? b.secType : null);
     },
   },
+  { method: 'GET', pattern: /^\/trsrv\/futures$/, tier: 'sso', handle: (s, r) => futures(s, r.query.get('symbols')) },
   { method: 'GET', pattern: /^\/iserver\/contract\/(\d+)\/info$/, tier: 'brokerage', handle: (s, r) => info(s, r.params[0]) },
   { method: 'GET', pattern: /^\/iserver\/marketdata\/snapshot$/, tier: 'brokerage', primed: true, handle: (s, r) => snapshot(s, r.query.get('conids')) },
   { method: 'GET', pattern: /^\/iserver\/marketdata\/history$/, tier: 'brokerage', primed: true, handle: (s, r) => history(s, r.query) },
