@@ -39,9 +39,9 @@ export interface DemoDashboard {
 }
 
 /** Runs the demo against `redisUrl`; returns what happened (the CLI prints it). */
-export async function runDemo(redisUrl: string, dir = examplesDir(), dashboard?: DemoDashboard): Promise<DemoResult> {
+export async function runDemo(redisUrl: string, dir = examplesDir(), dashboard?: DemoDashboard, broker: 'tws' | 'client-portal' = 'tws'): Promise<DemoResult> {
   const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
-  const stack = await startStack({ redisUrl, ...(dashboard ? { tickIntervalMs: 1000, config: { http: { port: dashboard.port } } } : {}) });
+  const stack = await startStack({ redisUrl, broker, ...(dashboard ? { tickIntervalMs: 1000, config: { http: { port: dashboard.port } } } : {}) });
   try {
     const rows: DemoRow[] = [];
     for (const file of files) {

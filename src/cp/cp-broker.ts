@@ -44,6 +44,8 @@ export interface CpBrokerOptions {
   readonly warmupMs?: number;
   readonly lookupTries?: number;
   readonly lookupMs?: number;
+  /** start(): pause between failed connection attempts (default 5 000) */
+  readonly retryMs?: number;
   readonly clock?: { now(): number };
   readonly logger?: { warn(o: object, msg: string): void; info?(o: object, msg: string): void };
 }
@@ -89,7 +91,26 @@ export class CpBroker implements BrokerPort {
     this.poller.unref();
   }
 
+  /** Connects in the background and keeps trying (every `retryMs`, default 5 s) until it succeeds or `disconnect()`. */
+  start(): void {
+    this.stopped = false;
+    const attempt = (): void => {
+      if (this.stopped) return;
+      this.connect().catch((e: unknown) => {
+        this.log('Client Portal connect failed; retrying', { reason: (e as Error).message });
+        this.retry = setTimeout(attempt, this.o.retryMs ?? 5000);
+        this.retry.unref();
+      });
+    };
+    attempt();
+  }
+
+  private stopped = false;
+  private retry: NodeJS.Timeout | undefined;
+
   async disconnect(): Promise<void> {
+    this.stopped = true;
+    if (this.retry) clearTimeout(this.retry);
     if (this.poller) clearInterval(this.poller);
     this.poller = undefined;
     this.parts?.session.stop();

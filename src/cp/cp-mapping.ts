@@ -100,9 +100,10 @@ const CP_TYPE: Record<string, string> = { MKT: 'MKT', LMT: 'LMT', STP: 'STP', 'S
 export function legToTicket(leg: OrderLeg, conid: number): Record<string, unknown> | string {
   const orderType = CP_TYPE[leg.type];
   if (!orderType) return `order type ${leg.type} is not supported on the Client Portal backend`;
-  if (leg.algo) return 'IB algos are not supported on the Client Portal backend';
   const t: Record<string, unknown> = { acctId: leg.account, conid, orderType, side: leg.side, quantity: leg.quantity, tif: leg.tif, outsideRTH: leg.outsideRth, cOID: leg.orderRef };
   if (leg.parentRef) t['parentId'] = leg.parentRef;
+  // IB algos: the ticket's `strategy` and `strategyParameters` (e.g. Adaptive, adaptivePriority)
+  if (leg.algo) Object.assign(t, { strategy: leg.algo.strategy, strategyParameters: { ...leg.algo.params } });
   if (leg.type === 'STP') t['price'] = leg.stopPrice?.toNumber();
   else if (leg.type === 'STP LMT') Object.assign(t, { price: leg.limitPrice?.toNumber(), auxPrice: leg.stopPrice?.toNumber() });
   else if (leg.type === 'TRAIL') Object.assign(t, leg.trailingPercent ? { trailingType: '%', trailingAmt: leg.trailingPercent.toNumber() } : { trailingType: 'amt', trailingAmt: leg.stopPrice?.toNumber() });
