@@ -58,17 +58,21 @@ export class CpHttp {
     const pathname = path.split('?')[0] ?? path;
     const maxWait = o.maxWaitMs ?? this.defaults.maxWaitMs;
     let waited = 0;
-    for (;;) {
-      const d = this.pacer.delayFor(method, pathname);
-      if (d === 0) break;
-      if (waited + d > maxWait) throw new BrokerUnavailableError(`the Client Portal pacing budget holds ${method} ${pathname} for ${d} ms (penalty box or rate limit); nothing was sent`);
-      await sleep(d);
-      waited += d;
+    for (let attempt = 0; ; attempt++) {
+      for (;;) {
+        const d = this.pacer.delayFor(method, pathname);
+        if (d === 0) break;
+        if (waited + d > maxWait) throw new BrokerUnavailableError(`the Client Portal pacing budget holds ${method} ${pathname} for ${d} ms (penalty box or rate limit); nothing was sent`);
+        await sleep(d);
+        waited += d;
+      }
+      this.pacer.record(method, pathname);
+      const res = await this.send(method, path, body, o.timeoutMs ?? this.defaults.timeoutMs);
+      if (res.status !== 429) return { status: res.status, body: res.body };
+      // refused before it was processed: wait out Retry-After (the penalty box) once, then ask again
+      this.pacer.penalize(res.retryAfterMs);
+      if (attempt > 0 || waited + res.retryAfterMs > maxWait) return { status: res.status, body: res.body };
     }
-    this.pacer.record(method, pathname);
-    const res = await this.send(method, path, body, o.timeoutMs ?? this.defaults.timeoutMs);
-    if (res.status === 429) this.pacer.penalize(res.retryAfterMs);
-    return { status: res.status, body: res.body };
   }
 
   /** Closes idle keep-alive sockets. */
