@@ -13,7 +13,8 @@
  * used yet. Queries the gateway cannot answer (shortable shares, option greeks) are left out or undefined.
  */
 import { BehaviorSubject, Subject, type Observable } from 'rxjs';
-import type { ContractInfo, Instrument, OrderLeg, PositionSnapshot, Quote } from '../domain/types.js';
+import type { ContractInfo, Instrument, OptionChainQuery, OptionChainSnapshot, OrderLeg, PositionSnapshot, Quote } from '../domain/types.js';
+import { cpOptionChain } from './cp-options.js';
 import type {
   Bar, BrokerAccountSummary, BrokerEvent, BrokerPort, ConnectionStatus, ExecutionQuery, FillReport, HistoryRequest, OrderReport, PlacedLeg, WhatIfReport,
 } from '../execution/broker-port.js';
@@ -155,6 +156,11 @@ export class CpBroker implements BrokerPort {
   /** The Client Portal has no shortable-shares figure. */
   shortableShares(): Promise<number | undefined> {
     return Promise.resolve(undefined);
+  }
+
+  /** A chain snapshot (secdef strikes/info and one snapshot with greeks). */
+  optionChain(underlying: Instrument, query?: OptionChainQuery): Promise<OptionChainSnapshot> {
+    return cpOptionChain(this.p.api, this.p.queries, { warmupTries: 8, warmupMs: this.o.warmupMs ?? 400, now: this.now }, underlying, query);
   }
 
   whatIf(leg: OrderLeg): Promise<WhatIfReport> {

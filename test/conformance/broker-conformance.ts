@@ -62,6 +62,14 @@ export function describeConformance(name: string, factory: BackendFactory): void
       expect(bars.length).toBeGreaterThan(10);
     });
 
+    it('reads an option chain with greeks', async () => {
+      const snap = await b.broker.optionChain?.(AAPL, { right: 'C', strikes: 3 });
+      expect(snap?.rows.length).toBeGreaterThanOrEqual(3);
+      const row = snap?.rows.find((r) => r.greeks?.delta !== undefined);
+      expect(row?.instrument.secType).toBe('OPT');
+      expect(row?.greeks?.delta?.gt(0) && row.greeks.delta.lt(1)).toBe(true);
+    });
+
     describe('every order type', () => {
       it('MKT fills', () => roundTrip(leg({ type: 'MKT' }), true));
       it('marketable LMT fills', () => roundTrip(leg({ type: 'LMT', limitPrice: d(PRICE * 1.01) }), true));

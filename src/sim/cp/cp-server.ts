@@ -7,12 +7,13 @@
 import { createServer as createHttp, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttps } from 'node:https';
 import { marketRoutes } from './market-routes.js';
+import { optionRoutes } from './option-routes.js';
 import { orderRoutes } from './order-routes.js';
 import { portfolioRoutes } from './portfolio-routes.js';
 import { sessionRoutes } from './session-routes.js';
 import { fail, type CpAnswer, type CpRoute, type CpSimState } from './cp-types.js';
 
-const ROUTES: readonly CpRoute[] = [...sessionRoutes, ...portfolioRoutes, ...marketRoutes, ...orderRoutes];
+const ROUTES: readonly CpRoute[] = [...sessionRoutes, ...portfolioRoutes, ...marketRoutes, ...optionRoutes, ...orderRoutes];
 const PREFIX = '/v1/api';
 
 async function readBody(req: IncomingMessage): Promise<unknown> {

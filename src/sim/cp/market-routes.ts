@@ -6,6 +6,7 @@
  */
 import { generateBars, type SimBar } from '../engine/history.js';
 import type { SimInstrument } from '../engine/instruments.js';
+import { greekFields, optionMonths } from './option-routes.js';
 import { fail, ok, type CpAnswer, type CpRoute, type CpSimState } from './cp-types.js';
 
 function search(s: CpSimState, symbol: string | null, secType: string | null): CpAnswer {
@@ -13,13 +14,12 @@ function search(s: CpSimState, symbol: string | null, secType: string | null): C
   const same = s.engine.instruments.all().filter((i) => i.symbol.toUpperCase() === symbol.toUpperCase() && i.secType !== 'OPT');
   const wanted = same.filter((i) => !secType || i.secType === secType || (secType === 'STK' && i.secType === 'CASH'));
   if (wanted.length === 0) return ok([]);
-  const opts = s.engine.instruments.all().filter((i) => i.secType === 'OPT' && i.symbol.toUpperCase() === symbol.toUpperCase());
   return ok(wanted.filter((i) => i.secType !== 'FUT').map((i) => ({
     conid: String(i.conId), companyHeader: `${i.longName} - ${i.primaryExchange || i.exchange}`, companyName: i.longName,
     symbol: i.symbol, description: i.primaryExchange || i.exchange, restricted: null, fop: null, opt: null, war: null,
     sections: [
       { secType: i.secType },
-      ...(opts.length > 0 ? [{ secType: 'OPT', months: [...new Set(opts.map((o) => o.lastTradeDateOrContractMonth.slice(0, 6)))].join(';'), exchange: 'SMART;CBOE' }] : []),
+      ...(optionMonths(s, i.conId).length > 0 ? [{ secType: 'OPT', months: optionMonths(s, i.conId).join(';'), exchange: 'SMART;CBOE' }] : []),
       ...(same.some((f) => f.secType === 'FUT') ? [{ secType: 'FUT', exchange: same.find((f) => f.secType === 'FUT')?.exchange ?? '' }] : []),
     ],
   })));
@@ -46,11 +46,11 @@ const fmt = (d: { toFixed(n: number): string }, dp = 2): string => d.toFixed(dp)
 
 function snapshotRow(s: CpSimState, i: SimInstrument): Record<string, unknown> {
   const q = s.engine.market.quote(i);
-  const dp = Math.max(0, -Math.floor(Math.log10(i.minTick.toNumber())));
+  const dp = Math.max(2, i.minTick.decimalPlaces());
   return {
     conid: i.conId, conidEx: String(i.conId), server_id: 'q0', _updated: q.ts, 6119: 'q0', 6509: 'RpB',
     31: fmt(q.last, dp), 84: fmt(q.bid, dp), 86: fmt(q.ask, dp), 88: String(q.bidSize), 85: String(q.askSize), 7059: String(q.lastSize),
-    55: i.symbol, 7051: i.longName, 70: fmt(q.high, dp), 71: fmt(q.low, dp), 7295: fmt(q.open, dp), 7741: fmt(q.close, dp), 87: String(q.volume),
+    ...greekFields(s, i), 55: i.symbol, 7051: i.longName, 70: fmt(q.high, dp), 71: fmt(q.low, dp), 7295: fmt(q.open, dp), 7741: fmt(q.close, dp), 87: String(q.volume),
   };
 }
 
