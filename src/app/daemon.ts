@@ -33,6 +33,7 @@ import { DuplicateGuard, UnresolvedWatch } from '../execution/order-guards.js';
 import { executionTopology, type JobSettled, type Split } from '../execution/pipeline.js';
 import { Reconciler } from '../execution/reconciler.js';
 import { IbBroker } from '../ib/ib-broker.js';
+import { CpBroker, type CpBrokerOptions } from '../cp/cp-broker.js';
 import { isBrokerIra } from '../validation/rule.js';
 import { isIraType } from '../domain/types.js';
 import { ControlListener } from './control.js';
@@ -53,6 +54,8 @@ export interface DaemonOptions {
   /** BullMQ lock and stall settings (tests shorten them) */
   readonly lockDurationMs?: number;
   readonly stalledIntervalMs?: number;
+  /** tuning of the Client Portal adapter with `broker: "client-portal"` (tests and the demo shorten its timers) */
+  readonly clientPortal?: Partial<CpBrokerOptions>;
   /** reconnect backoff of the IB adapter (tests shorten it) */
   readonly ibBackoff?: { readonly initialMs: number; readonly maxMs: number };
   /** how long a task waits for IB to be ready before its job goes back to delayed (default 15 s) */
@@ -134,7 +137,12 @@ export function launchDaemon(o: DaemonOptions): DaemonHandle {
 
   // the adapter's reconnect hook needs the reconciler, which needs the adapter: tie them through a holder
   const hooks: { reconciler?: Reconciler } = {};
-  const broker = new IbBroker({
+  // `broker: "client-portal"` swaps the adapter; everything below talks to the BrokerPort only
+  const broker: BrokerPort & { start(): void } = config.broker === 'client-portal' ? new CpBroker({
+    baseUrl: config.clientPortal.baseUrl, caFile: config.clientPortal.caFile, fingerprint: config.clientPortal.fingerprint,
+    onReconnected: (snap) => hooks.reconciler?.onSnapshot(snap, `Client Portal ${snap.why}`),
+    logger: logger.child({ component: 'cp' }), clock, ...o.clientPortal,
+  }) : new IbBroker({
     host: config.ib.host,
     port: config.ib.port,
     clientId: config.ib.clientId,

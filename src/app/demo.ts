@@ -39,9 +39,9 @@ export interface DemoDashboard {
 }
 
 /** Runs the demo against `redisUrl`; returns what happened (the CLI prints it). */
-export async function runDemo(redisUrl: string, dir = examplesDir(), dashboard?: DemoDashboard): Promise<DemoResult> {
+export async function runDemo(redisUrl: string, dir = examplesDir(), dashboard?: DemoDashboard, broker: 'tws' | 'client-portal' = 'tws'): Promise<DemoResult> {
   const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
-  const stack = await startStack({ redisUrl, ...(dashboard ? { tickIntervalMs: 1000, config: { http: { port: dashboard.port } } } : {}) });
+  const stack = await startStack({ redisUrl, broker, ...(dashboard ? { tickIntervalMs: 1000, config: { http: { port: dashboard.port } } } : {}) });
   try {
     const rows: DemoRow[] = [];
     for (const file of files) {
@@ -54,10 +54,12 @@ export async function runDemo(redisUrl: string, dir = examplesDir(), dashboard?:
         rows.push({ file, failure: (e as Error).message });
       }
     }
-    await new Promise((r) => setTimeout(r, 200)); // let the last fills reach the stream
     const redis = new Redis(redisUrl);
     try {
       const keys = stack.daemon?.infra.keys;
+      // let the last fills reach the stream: until it stays unchanged for a quiet period (the Client Portal
+      // reports fills by polling, so its quiet period spans several polls), at most 10 s
+      if (keys) await settled(() => redis.xlen(keys.fills), broker === 'client-portal' ? 1200 : 200);
       const fills = keys ? (await readStream(redis, keys.fills)).map((e) => e.fields) : [];
       const deadLetters = keys ? (await readStream(redis, keys.deadLetter)).length : 0;
       if (dashboard && stack.daemon) await dashboard.keepOpen({ rows, fills, deadLetters }, stack.daemon.http.url);
@@ -67,6 +69,18 @@ export async function runDemo(redisUrl: string, dir = examplesDir(), dashboard?:
     }
   } finally {
     await stack.stop();
+  }
+}
+
+/** Resolves once `count()` returned the same value for `quietMs` (bounded by `maxMs`). */
+async function settled(count: () => Promise<number>, quietMs: number, maxMs = 10_000): Promise<void> {
+  const end = Date.now() + maxMs;
+  let last = await count();
+  let since = Date.now();
+  while (Date.now() < end && Date.now() - since < quietMs) {
+    await new Promise((r) => setTimeout(r, 100));
+    const n = await count();
+    if (n !== last) [last, since] = [n, Date.now()];
   }
 }
 

@@ -19,6 +19,7 @@ import { SIGNAL_JOB_OPTIONS, jobIdForSignal } from '../ingest/enqueue.js';
 import { startSimulator, type Fixture, type SimulatorHandle } from '../sim/index.js';
 import { startDaemon, type DaemonHandle, type DaemonOptions } from './daemon.js';
 import { createLogger, type Logger } from './logger.js';
+import { attachClientPortal } from '../cp/stack-cp.js';
 
 export interface StackOptions {
   readonly redisUrl: string;
@@ -33,6 +34,8 @@ export interface StackOptions {
   readonly daemon?: Partial<Omit<DaemonOptions, 'config' | 'env' | 'logger'>>;
   /** start without the daemon (tests that start it themselves) */
   readonly noDaemon?: boolean;
+  /** "client-portal": the daemon talks to a Client Portal simulator on the same engine (src/cp/stack-cp.ts) */
+  readonly broker?: 'tws' | 'client-portal';
 }
 
 export interface Stack {
@@ -59,6 +62,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   const sim = await startSimulator({ port: 0, adminPort: 0, tickIntervalMs: o.tickIntervalMs ?? 0, seed: o.seed ?? 7, ...(o.fixture ? { fixture: o.fixture } : {}) });
   const id = randomUUID().slice(0, 8);
   // every stack has its own state directory and keys, so stacks never share an epoch or an anchor
+  const cp = o.broker === 'client-portal' ? await attachClientPortal(sim.engine) : undefined;
   const ownStateDir = o.config?.stateDir === undefined ? mkdtempSync(join(tmpdir(), 'ibkr-exec-state-')) : undefined;
   const raw = {
     ...DEFAULT_CONFIG_INPUT,
@@ -69,9 +73,11 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     redis: { prefix: `ibkr-${id}`, ...((o.config?.redis as object | undefined) ?? {}), url: o.redisUrl },
     queue: { name: `signals-${id}`, ...((o.config?.queue as object | undefined) ?? {}) },
     http: { port: 0, ...((o.config?.http as object | undefined) ?? {}) },
+    ...(cp ? cp.config : {}),
   };
   const parsed = parseConfig(raw, {});
   if (!parsed.ok) {
+    await cp?.close();
     await sim.close();
     throw new Error(`stack config: ${parsed.errors.join('; ')}`);
   }
@@ -97,7 +103,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     send: (payload, jobId) => queue.add('signal', payload, { ...SIGNAL_JOB_OPTIONS, jobId: jobId ?? jobIdForSignal(String(payload.id)) }),
     outcome: async (job, timeoutMs = 30_000) => (await job.waitUntilFinished(queueEvents, timeoutMs)) as Outcome,
     startDaemon: async () => {
-      stack.daemon = await startDaemon({ config, env: o.env ?? {}, logger, ...o.daemon });
+      stack.daemon = await startDaemon({ config, env: o.env ?? {}, logger, ...(cp ? { clientPortal: cp.tuning } : {}), ...o.daemon });
       return stack.daemon;
     },
     admin: async <T>(path: string, body?: unknown): Promise<T> => {
@@ -114,6 +120,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       await deleteKeys(cleaner, `${config.redis.prefix}:*`).catch(() => undefined);
       cleaner.disconnect();
       await queue.close();
+      await cp?.close();
       await sim.close();
       if (ownStateDir) rmSync(ownStateDir, { recursive: true, force: true });
     },

@@ -10,7 +10,9 @@ export function registerDemoCommand(program: Command): void {
     .description('run the simulator and the daemon in one process, send examples/signals/*.json, print the outcomes and fills')
     .option('--dashboard', 'then keep the household running with the dashboard open (Ctrl-C stops)')
     .option('--port <n>', 'the dashboard port with --dashboard', '7700')
-    .action(async (opts: { dashboard?: boolean; port: string }, cmd: Command) => {
+    .option('--broker <kind>', 'the backend the daemon talks to: "tws" or "client-portal" (a Client Portal simulator on the same household)', 'tws')
+    .action(async (opts: { dashboard?: boolean; port: string; broker: string }, cmd: Command) => {
+      if (opts.broker !== 'tws' && opts.broker !== 'client-portal') throw new CliError(`--broker: expected "tws" or "client-portal", received ${opts.broker}`, 2);
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port: expected a port number 0–65535, received ${opts.port}`, 2);
       let redisUrl = process.env.REDIS_URL;
@@ -34,7 +36,7 @@ export function registerDemoCommand(program: Command): void {
             process.once('SIGTERM', resolve);
           });
         };
-        const result = await runDemo(redisUrl, undefined, opts.dashboard ? { port, keepOpen } : undefined);
+        const result = await runDemo(redisUrl, undefined, opts.dashboard ? { port, keepOpen } : undefined, opts.broker);
         if (!opts.dashboard) print(result);
       } finally {
         await privateRedis?.stop();

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { registerAuditCommands } from './audit.js';
 import { registerBenchCommand } from './bench.js';
+import { registerCpSimCommand } from './cp-sim.js';
 import { registerDaemonCommand } from './daemon.js';
 import { registerDashboardCommand } from './dashboard.js';
 import { registerDemoCommand } from './demo.js';
@@ -20,6 +21,7 @@ export function registerCommands(program: Command): void {
   registerDaemonCommand(program);
   registerDashboardCommand(program);
   registerSimCommand(program);
+  registerCpSimCommand(program);
   registerSignalCommand(program);
   registerQueryCommands(program);
   registerKillSwitchCommands(program);

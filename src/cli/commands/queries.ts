@@ -20,6 +20,7 @@ import type { AccountConfig, Instrument, OptionGreeks, PositionSnapshot, SecType
 import { BrokerError } from '../../execution/broker-port.js';
 import type { BrokerPort, HistoryRequest } from '../../execution/broker-port.js';
 import { cliConfig, connectCliBroker, globalOptions } from '../context.js';
+import { connectCpCliBroker } from '../../cp/cli-broker.js';
 import { CliError, formatTable } from '../output.js';
 import { GREEK_HEADERS, deltaExposure, formatExposure, greekCells, parseOptionSpec, positionGreeks, registerChainCommand } from './chain.js';
 
@@ -239,7 +240,8 @@ export function registerQueryCommands(program: Command, deps: QueryCommandDeps =
     const { host, port } = config.ib;
     let broker: Awaited<ReturnType<typeof connect>>;
     try {
-      broker = await connect({ host, port, clientId, timeoutMs });
+      // `broker: "client-portal"`: the same commands over the Client Portal Web API (tests inject `connect`)
+      broker = config.broker === 'client-portal' && !deps.connect ? await connectCpCliBroker(config.clientPortal, timeoutMs) : await connect({ host, port, clientId, timeoutMs });
     } catch (e) {
       throw new CliError(connectionErrorMessage(host, port, clientId, e));
     }
