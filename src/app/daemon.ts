@@ -55,7 +55,7 @@ export interface DaemonOptions {
   readonly lockDurationMs?: number;
   readonly stalledIntervalMs?: number;
   /** reconnect backoff of the IB adapter (tests shorten it) */
-  readonly ibBackoff?: { readonly initialMs: number; readonly maxMs: number };
+  readonly ibBackoff?: { readonly initialMs: number; readonly maxMs: number; readonly slowRetryMs?: number };
   /** how long a task waits for IB to be ready before its job goes back to delayed (default 15 s) */
   readonly brokerWaitMs?: number;
   /** an INTENT older than this with no broker trace after a clear pass is settled as never sent (default 5 min) */
@@ -144,6 +144,7 @@ export function launchDaemon(o: DaemonOptions): DaemonHandle {
     maxMessagesPerSecond: config.ib.maxMessagesPerSecond,
     orderIdStore: infra.orderIds,
     ...(o.ibBackoff ? { backoff: o.ibBackoff } : {}),
+    ...(o.ibBackoff?.slowRetryMs !== undefined ? { slowRetryMs: o.ibBackoff.slowRetryMs } : {}), // after 326 / 10197
     onReconnected: (snap) => hooks.reconciler?.onSnapshot(snap, `IB ${snap.why}`),
     logger: logger.child({ component: 'ib' }),
     queries: { quoteTimeoutMs: config.execution.quoteTimeoutMs },

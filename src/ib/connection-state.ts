@@ -166,5 +166,5 @@ function onCode(s: ConnState, code: number, message: string, now: number): Trans
   return { state: s, actions: [] };
 }
 
-/** Orders may be sent only in phase `ready`. */
-export const isReady = (s: ConnState): boolean => s.phase === 'ready';
+/** Orders may be sent only in phase `ready`, and never while a competing session (10197) holds the login. */
+export const isReady = (s: ConnState): boolean => s.phase === 'ready' && !s.competing;
