@@ -15,7 +15,7 @@ import type { Clock } from '../domain/clock.js';
 import type { Logger } from './logger.js';
 
 /** The kinds of alert the daemon sends. */
-export type AlertKind = 'REDUCE_ONLY' | 'HALTED' | 'STATE_LOST' | 'DUPLICATE_FILLED' | 'UNRESOLVED_TOO_LONG' | 'COMPETING_SESSION' | 'GATEWAY_NEEDS_PERSON' | 'IB_DISCONNECTED';
+export type AlertKind = 'REDUCE_ONLY' | 'HALTED' | 'STATE_LOST' | 'DUPLICATE_FILLED' | 'UNRESOLVED_TOO_LONG' | 'COMPETING_SESSION' | 'GATEWAY_NEEDS_PERSON' | 'READ_ONLY_API' | 'REJECT_BURST';
 
 export interface Alert {
   readonly kind: AlertKind;

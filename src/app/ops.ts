@@ -6,7 +6,8 @@
  *  - the metrics (`metrics.ts`),
  *  - one structured info log line per signal outcome (per account), order state change and fill,
  *  - alerts (`alerts.ts`) on REDUCE_ONLY / HALTED trips, the loss of Redis state, a duplicate that filled, an
- *    order UNRESOLVED too long;
+ *    order UNRESOLVED too long, a gateway whose API is read-only (321 on an order: every order would be
+ *    refused), a burst of broker rejects (`rejectBurst` within `rejectWindowMs`);
  * and from the IB connection: a competing session (10197) and an outage a person must end (a gateway not back
  * `needsPersonMs` after the nightly restart window, the weekly 2FA), each reported once per outage.
  */
@@ -36,10 +37,13 @@ export interface OpsObserverOptions {
   readonly needsPersonMs?: number;
   /** how often the connection is looked at (default 5 s) */
   readonly checkMs?: number;
+  /** this many REJECTED results within `rejectWindowMs` are an alert (default 5 in 5 min) */
+  readonly rejectBurst?: number;
+  readonly rejectWindowMs?: number;
 }
 
 /** Tuning of the operations view (tests shorten it). */
-export type OpsTuning = Pick<OpsObserverOptions, 'needsPersonMs' | 'checkMs'>;
+export type OpsTuning = Pick<OpsObserverOptions, 'needsPersonMs' | 'checkMs' | 'rejectBurst' | 'rejectWindowMs'>;
 
 const MAX_TRACKED = 10_000;
 
@@ -47,6 +51,7 @@ const MAX_TRACKED = 10_000;
 export class OpsObserver {
   private readonly pickedUp = new Map<string, number>();
   private readonly sentAt = new Map<string, number>();
+  private rejects: number[] = [];
   private readonly log: Logger;
   private timer: NodeJS.Timeout | undefined;
   private outage: { start: number; competing: boolean; needsPerson: boolean } | undefined;
@@ -132,6 +137,22 @@ export class OpsObserver {
       const reasons = r.reasons.map((x) => x.code);
       this.o.metrics.signalResults.inc({ decision: r.decision, reason: reasons[0] ?? 'none' });
       this.log.info({ signalId, jobId, account: r.account, decision: r.decision, quantity: r.quantity, orderRef: r.orderRef ?? null, reasons }, `signal ${signalId}: ${r.decision} on ${r.account}`);
+      if (r.decision === 'REJECTED') this.onReject(r);
+    }
+  }
+
+  /** A read-only API (321) is an alert at once; other rejects only in a burst. */
+  private onReject(r: AccountResult): void {
+    if (r.reasons.some((x) => x.brokerCode === 321)) {
+      this.alert({ kind: 'READ_ONLY_API', text: `IB refused an order on ${r.account} with error 321: the TWS / IB Gateway API is in Read-Only mode, so every order will be refused; untick "Read-Only API" in the API settings (gnzsnz/ib-gateway: READ_ONLY_API=no), or set readOnly: true in the config` });
+    }
+    const now = this.o.clock.now();
+    const windowMs = this.o.rejectWindowMs ?? 300_000;
+    this.rejects = [...this.rejects.filter((t) => now - t < windowMs), now];
+    const burst = this.o.rejectBurst ?? 5;
+    if (this.rejects.length >= burst) {
+      this.alert({ kind: 'REJECT_BURST', text: `${this.rejects.length} orders were rejected by IB within ${Math.round(windowMs / 60_000)} min (the last on ${r.account}: ${r.reasons[0]?.message ?? 'no reason given'})` });
+      this.rejects = [];
     }
   }
 
