@@ -4,7 +4,7 @@
  * competing session, outages that need a person) and the nightly restart window (no new signal is taken
  * while it is open; a disconnect in it is expected and logged quietly).
  */
-import { distinctUntilChanged, map, timer, type Observable } from 'rxjs';
+import { distinctUntilChanged, interval, map, startWith, type Observable } from 'rxjs';
 import type { Config } from '../config.js';
 import type { Clock } from '../domain/clock.js';
 import type { BrokerAccountSummary, ConnectionStatus } from '../execution/broker-port.js';
@@ -80,7 +80,8 @@ export function createDaemonOps(o: {
     ...(o.options?.heartbeatMs !== undefined ? { intervalMs: o.options.heartbeatMs } : {}),
   });
   const w = config.ib.restartWindow;
-  const window$ = timer(0, Math.min(o.options?.checkMs ?? 5_000, 5_000)).pipe(map(() => observer.inWindow()), distinctUntilChanged());
+  // the first value at subscription (synchronously), so no job slips in before the gate knows the window is open
+  const window$ = interval(Math.min(o.options?.checkMs ?? 5_000, 5_000)).pipe(startWith(-1), map(() => observer.inWindow()), distinctUntilChanged());
   return {
     metrics, alerts, observer, heartbeat, window$,
     plugins: (base) => (ctx) => [...base(ctx), metricsHttpPlugin(metrics)],
