@@ -22,6 +22,8 @@ export interface Alert {
   readonly text: string;
   readonly account?: string;
   readonly details?: Readonly<Record<string, unknown>>;
+  /** the source already logged it as an ALERT line: send it without a second one */
+  readonly logged?: boolean;
 }
 
 export interface AlertSinkOptions {
@@ -68,7 +70,7 @@ export class AlertSink {
     const last = this.lastSent.get(key);
     if (last !== undefined && now - last < (this.o.dedupeMs ?? 600_000)) return;
     this.lastSent.set(key, now);
-    this.o.logger.error({ alert: a.kind, ...(a.account ? { account: a.account } : {}) }, `ALERT ${a.kind}: ${a.text}`);
+    if (!a.logged) this.o.logger.error({ alert: a.kind, ...(a.account ? { account: a.account } : {}) }, `ALERT ${a.kind}: ${a.text}`);
     if (this.closed) return;
     const body = JSON.stringify({ app: 'ibkr-exec', kind: a.kind, severity: 'critical', text: a.text, content: a.text, ...(a.account ? { account: a.account } : {}), ts: new Date(now).toISOString(), details: a.details ?? {} });
     for (const url of this.o.urls) {

@@ -119,7 +119,7 @@ export class OpsObserver {
       this.log.info({ jobId: data.jobId, decision: 'INVALID', reasons: ['INVALID_SIGNAL'] }, 'signal invalid: dead-lettered');
     } else if (a.type === 'trading-state') this.onTradingState(a, data);
     else if (a.type === 'order.duplicate-filled') {
-      this.alert({ kind: 'DUPLICATE_FILLED', ...(a.account ? { account: a.account } : {}), text: `both broker orders for orderRef ${a.orderRef ?? '?'} traded: the position holds more than the signal asked; an operator must act`, details: { orderRef: a.orderRef ?? null, signalId: a.signalId ?? null } });
+      this.alert({ kind: 'DUPLICATE_FILLED', logged: true, ...(a.account ? { account: a.account } : {}), text: `both broker orders for orderRef ${a.orderRef ?? '?'} traded: the position holds more than the signal asked; an operator must act`, details: { orderRef: a.orderRef ?? null, signalId: a.signalId ?? null } });
     }
   }
 
