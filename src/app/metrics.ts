@@ -94,6 +94,7 @@ export class DaemonMetrics {
         ORDER_STATES.forEach((s, i) => this.set({ state: s }, sizes[i] ?? 0));
       },
     });
+    new Gauge({ name: 'ibkr_exec_unresolved_orders', help: 'Orders sent with no answer yet (UNRESOLVED; reconciliation settles them)', registers, async collect() { this.set(await src.redis.scard(src.keys.outboxState('UNRESOLVED'))); } });
     new Gauge({
       name: 'ibkr_exec_unresolved_oldest_seconds', help: 'Age of the oldest UNRESOLVED order (0 when none)', registers,
       async collect() {

@@ -66,6 +66,7 @@ describe('operations: metrics, log lines, heartbeat', () => {
     expect(sample(after, 'ibkr_exec_redis_command_seconds_count', { command: 'evalsha' }) + sample(after, 'ibkr_exec_redis_command_seconds_count', { command: 'eval' })).toBeGreaterThan(0);
     expect(after).toContain('ibkr_exec_pacing_queue_depth');
     expect(after).toContain('ibkr_exec_unresolved_oldest_seconds 0');
+    expect(after).toContain('ibkr_exec_unresolved_orders 0');
     // the other daemon's registry saw none of it
     expect(sample(await scrape(other), 'ibkr_exec_signal_results_total', { decision: 'PLACED', reason: 'none' })).toBe(0);
   }, 60_000);
