@@ -29,8 +29,10 @@ export interface ConnState {
   readonly clientIdInUse: boolean;
   /** the last close was caused by 10197 (another login of the same username): retry slowly, backing off */
   readonly competing: boolean;
-  /** slow attempts made since the competing session was detected (0 when none) */
+  /** slow attempts made since the competing session was detected; kept across a session that is taken again soon */
   readonly competingRetries: number;
+  /** when the last 10197 came (epoch ms; 0 = never): a new one within 30 min keeps doubling the delay */
+  readonly competingAt: number;
   /** reconciliation passes started so far (a pass result is accepted only for the newest one) */
   readonly reconcileSeq: number;
 }
@@ -63,8 +65,12 @@ export const initialConnState = (now: number): ConnState => ({
   clientIdInUse: false,
   competing: false,
   competingRetries: 0,
+  competingAt: 0,
   reconcileSeq: 0,
 });
+
+/** A 10197 within this long of the previous one continues the backoff (30 min). */
+export const COMPETING_MEMORY_MS = 30 * 60_000;
 
 /** The one sentence for a competing session (10197): what happened and what a person should do. */
 export const COMPETING_SESSION_REASON =
@@ -88,7 +94,7 @@ export function reduceConn(s: ConnState, e: ConnEvent, now: number): Transition 
     case 'sessionReady': {
       const seq = s.reconcileSeq + 1;
       return {
-        state: { ...s, phase: 'reconciling', clientIdInUse: false, competing: false, competingRetries: 0, reconcileSeq: seq, status: st('CONNECTING', now, 'session up, reconciling') },
+        state: { ...s, phase: 'reconciling', clientIdInUse: false, competing: false, reconcileSeq: seq, status: st('CONNECTING', now, 'session up, reconciling') },
         actions: [{ type: 'reconcile', seq, why: 'session' }],
       };
     }
@@ -155,7 +161,9 @@ function onCode(s: ConnState, code: number, message: string, now: number): Trans
   }
   if (code === 10197) {
     if (s.competing && s.status.code === 10197) return { state: s, actions: [] };
-    return { state: { ...s, competing: true, status: st('DISCONNECTED', now, COMPETING_SESSION_REASON, 10197) }, actions: [] };
+    // the other login took the session again soon after we came back: keep backing off, do not start over
+    const retries = s.competingAt > 0 && now - s.competingAt < COMPETING_MEMORY_MS ? s.competingRetries : 0;
+    return { state: { ...s, competing: true, competingRetries: retries, competingAt: now, status: st('DISCONNECTED', now, COMPETING_SESSION_REASON, 10197) }, actions: [] };
   }
   if (code === 326) {
     return {

@@ -28,11 +28,20 @@ describe('10197 competing session', () => {
     expect(b.s.status.code).toBe(10197);
   });
 
-  it('is over once a session comes up again', () => {
+  it('is over once a session comes up again; taken again soon, the backoff goes on doubling', () => {
     const a = run([...up, { type: 'code', code: 10197, message: 'x' }, { type: 'socketClosed', reason: 'x' }, { type: 'connecting' }, { type: 'sessionReady' }]);
-    expect(a.s).toMatchObject({ competing: false, competingRetries: 0 });
+    expect(a.s.competing).toBe(false);
+    expect(isReady(run([{ type: 'reconciled', seq: a.s.reconcileSeq }], a.s).s)).toBe(true);
     const b = run([{ type: 'reconciled', seq: a.s.reconcileSeq }, { type: 'socketClosed', reason: 'plain drop' }], a.s);
     expect(b.actions.at(-1)).toEqual({ type: 'scheduleReconnect', slow: false });
+    // the other login takes it again a minute later: the next delay is the doubled one
+    const again = reduceConn(run([{ type: 'reconciled', seq: a.s.reconcileSeq }], a.s).s, { type: 'code', code: 10197, message: 'x' }, 60_000);
+    expect(reduceConn(again.state, { type: 'socketClosed', reason: 'x' }, 60_001).actions).toEqual([{ type: 'scheduleReconnect', slow: true, competingRetries: 2 }]);
+    // hours later it starts over
+    const later = reduceConn(again.state, { type: 'code', code: 10197, message: 'y' }, 60_000);
+    expect(later.state.competingRetries).toBe(1);
+    const fresh = reduceConn({ ...again.state, competing: false, status: { state: 'CONNECTED', since: 0 } }, { type: 'code', code: 10197, message: 'y' }, 60_000 + 31 * 60_000);
+    expect(fresh.state.competingRetries).toBe(0);
   });
 
   it('is its own blocker with its own sentence (not "is TWS running?")', () => {
