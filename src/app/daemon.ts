@@ -42,6 +42,7 @@ import { StateGuard } from './state-guard.js';
 import { checkPersistence, prepareState } from './state-setup.js';
 import { startDaemonHttp, type DaemonHttp, type HttpPluginsFactory } from '../http/daemon-http.js';
 import { daemonHttpPlugins } from './http-plugins.js';
+import { createDaemonOps, type OpsOptions } from './ops-kit.js';
 import type { Logger } from './logger.js';
 
 export interface DaemonOptions {
@@ -57,7 +58,7 @@ export interface DaemonOptions {
   /** tuning of the Client Portal adapter with `broker: "client-portal"` (tests and the demo shorten its timers) */
   readonly clientPortal?: Partial<CpBrokerOptions>;
   /** reconnect backoff of the IB adapter (tests shorten it) */
-  readonly ibBackoff?: { readonly initialMs: number; readonly maxMs: number };
+  readonly ibBackoff?: { readonly initialMs: number; readonly maxMs: number; readonly slowRetryMs?: number };
   /** how long a task waits for IB to be ready before its job goes back to delayed (default 15 s) */
   readonly brokerWaitMs?: number;
   /** an INTENT older than this with no broker trace after a clear pass is settled as never sent (default 5 min) */
@@ -66,6 +67,8 @@ export interface DaemonOptions {
   readonly retryBackoff?: RetryBackoff;
   /** extra fastify plugins for the HTTP listener, built from the daemon's parts; default `daemonHttpPlugins` (MCP at /mcp when a token is set) */
   readonly httpPlugins?: HttpPluginsFactory;
+  /** operations tuning: heartbeat period, alert retry, outage checks (`ops-kit.ts`; tests shorten them) */
+  readonly ops?: OpsOptions;
 }
 
 export interface DaemonHandle {
@@ -149,6 +152,7 @@ export function launchDaemon(o: DaemonOptions): DaemonHandle {
     maxMessagesPerSecond: config.ib.maxMessagesPerSecond,
     orderIdStore: infra.orderIds,
     ...(o.ibBackoff ? { backoff: o.ibBackoff } : {}),
+    ...(o.ibBackoff?.slowRetryMs !== undefined ? { slowRetryMs: o.ibBackoff.slowRetryMs } : {}), // after 326 / 10197
     onReconnected: (snap) => hooks.reconciler?.onSnapshot(snap, `IB ${snap.why}`),
     logger: logger.child({ component: 'ib' }),
     queries: { quoteTimeoutMs: config.execution.quoteTimeoutMs },
@@ -184,6 +188,8 @@ export function launchDaemon(o: DaemonOptions): DaemonHandle {
     accounts: config.accounts.map((a) => a.id),
   });
   hooks.reconciler = reconciler;
+  // metrics, heartbeat, alerts, per-signal/order/fill log lines, restart window (ops-kit.ts): observes infra, never in the order path
+  const ops = createDaemonOps({ config, infra, broker, readOnly, liveAccounts, clock, logger, consuming: () => consuming, ...(o.ops ? { options: o.ops } : {}) });
   const subs: Subscription[] = [events.attach(broker.events$)];
   /** connection changes, audited: subscribed in `bringUp` after the state check, so nothing is appended before it */
   const auditConnection = (): Subscription =>
@@ -192,7 +198,7 @@ export function launchDaemon(o: DaemonOptions): DaemonHandle {
       void infra.audit.append({ type: 'connection', data: { state: s.state, reason: s.reason ?? null, code: s.code ?? null } }).catch(() => undefined);
       logger.debug({ state: s.state, reason: s.reason, code: s.code }, 'broker connection');
     });
-  const watch = new ServiceWatch({ redis: infra.redis, redisLabel: safeRedisUrl(config.redis.url), connection$: broker.connection$, ibLabel: `${config.ib.host}:${config.ib.port}`, logger });
+  const watch = new ServiceWatch({ redis: infra.redis, redisLabel: safeRedisUrl(config.redis.url), connection$: broker.connection$, ibLabel: `${config.ib.host}:${config.ib.port}`, logger, expectedOutage: () => ops.expectedOutage() });
   watch.start();
 
   // HTTP first (in `bringUp`), so /healthz answers and /readyz says 503 while Redis and IB come up and reconcile
@@ -336,7 +342,8 @@ export function launchDaemon(o: DaemonOptions): DaemonHandle {
   const abort = new AbortController();
   /** Waits for Redis, then IB (both forever); checks the household; then consumes while IB is CONNECTED. */
   const bringUp = async (): Promise<boolean> => {
-    http = await startDaemonHttp({ config, env: o.env, password, infra, broker, readOnly, clock, logger, ready: readiness, plugins: o.httpPlugins ?? daemonHttpPlugins });
+    http = await startDaemonHttp({ config, env: o.env, password, infra, broker, readOnly, clock, logger, ready: readiness, plugins: ops.plugins(o.httpPlugins ?? daemonHttpPlugins) });
+    ops.start();
     if (!(await watch.waitForRedis(abort.signal))) return false;
     for (const w of await checkRedisPolicy(infra.redis)) logger.warn(w);
     await checkPersistence(infra.redis, config, logger); // live mode refuses a Redis that keeps nothing on disk
@@ -359,7 +366,7 @@ export function launchDaemon(o: DaemonOptions): DaemonHandle {
     await control.start();
     guard.start();
     reconciler.start({ inflightCheckMs: config.execution.inflightCheckMs, intervalMs: config.execution.reconcileIntervalMs });
-    subs.push(gateFetching(broker.connection$, source, logger));
+    subs.push(gateFetching(broker.connection$, source, logger, ops.window$));
     source.start();
     consuming = true;
     logger.info({ queue: config.queue.name, mode: config.mode, readOnly }, 'daemon consuming signals');
@@ -379,6 +386,7 @@ export function launchDaemon(o: DaemonOptions): DaemonHandle {
       abort.abort();
       watch.stop();
       await http?.close();
+      await ops.stop();
       const drained = source.close().then(() => true);
       const timedOut = new Promise<boolean>((r) => setTimeout(() => r(false), config.execution.shutdownTimeoutMs).unref());
       if (!(await Promise.race([drained, timedOut]))) {

@@ -4,7 +4,7 @@
  * reconnect attempt), and names the service that is down — an IB session whose reconciliation fails
  * because Redis is unreachable is reported as Redis being down, never as IB.
  */
-import { distinctUntilChanged, map, type Observable, type Subscription } from 'rxjs';
+import { combineLatest, distinctUntilChanged, map, of, type Observable, type Subscription } from 'rxjs';
 import type { Redis } from 'ioredis';
 import type { ConnectionStatus } from '../execution/broker-port.js';
 import type { SignalSource } from '../ingest/bullmq-source.js';
@@ -21,13 +21,15 @@ export interface ServiceWatchOptions {
   readonly logger: Logger;
   /** retry pacing of the Redis probe at start (default 250 ms … 5 s) */
   readonly backoff?: { readonly initialMs: number; readonly maxMs: number };
+  /** why an IB outage now is expected (IB's nightly restart window): then it is logged at info, not warn */
+  readonly expectedOutage?: () => string | undefined;
 }
 
 /**
  * What the daemon waits for, as one value: a change of it is one log line. DISCONNECTED and CONNECTING
  * are one blocker (`ib-down`): a reconnect loop alternates between them on every attempt.
  */
-export type Blocker = 'none' | 'redis' | 'ib-down' | 'ib-lost';
+export type Blocker = 'none' | 'redis' | 'ib-down' | 'ib-lost' | 'ib-competing';
 
 /**
  * The one sentence for a blocker (pure). Redis first: while it is down, IB's reconciliation cannot run,
@@ -37,6 +39,7 @@ export function describeBlocker(b: Blocker, o: { redisLabel: string; ibLabel: st
   if (b === 'none') return 'Redis and IB are both up; IB reconciled';
   if (b === 'redis') return `Redis is not reachable at ${o.redisLabel}${o.reason ? ` (${o.reason})` : ''}; waiting for it (is redis-server running? REDIS_URL overrides the config)`;
   const why = o.reason ? ` (${o.reason})` : '';
+  if (b === 'ib-competing') return `IB session at ${o.ibLabel} was taken by a ${o.reason ?? 'competing session (10197)'}`;
   if (b === 'ib-lost') return `IB reports connectivity lost between TWS / IB Gateway and IB's servers${why}; no new signals are taken until it is restored`;
   return `IB is not connected at ${o.ibLabel}${why}; waiting for it (is TWS / IB Gateway running with the API enabled on that port?)`;
 }
@@ -45,6 +48,7 @@ export function describeBlocker(b: Blocker, o: { redisLabel: string; ibLabel: st
 export function blockerOf(redisUp: boolean, ib: ConnectionStatus): Blocker {
   if (!redisUp) return 'redis';
   if (ib.state === 'CONNECTED') return 'none';
+  if (ib.code === 10197) return 'ib-competing';
   return ib.state === 'CONNECTIVITY_LOST' ? 'ib-lost' : 'ib-down';
 }
 
@@ -140,25 +144,30 @@ export class ServiceWatch {
     this.last = b;
     if (first && b === 'none') return;
     const text = describeBlocker(b, { redisLabel: this.o.redisLabel, ibLabel: this.o.ibLabel, ...(reason !== undefined ? { reason } : {}) });
+    const expected = b === 'ib-down' || b === 'ib-lost' ? this.o.expectedOutage?.() : undefined;
     if (b === 'none') this.o.logger.info(text);
+    else if (expected) this.o.logger.info({ waitingFor: 'ib', expected: true }, `${text} — ${expected}`);
     else this.o.logger.warn({ waitingFor: b === 'redis' ? 'redis' : 'ib' }, text);
   }
 }
 
 /**
- * While IB is not CONNECTED (disconnected, reconnecting, 1100 connectivity lost, reconciling) the worker
- * takes no new job; jobs already in flight finish or go back to delayed. Logs each change once.
+ * While IB is not CONNECTED (disconnected, reconnecting, 1100 connectivity lost, reconciling) or IB's nightly
+ * restart window is open (`inWindow$`), the worker takes no new job; jobs already in flight finish or go back
+ * to delayed, and signals wait in the queue (their max age still applies when they are handled). Logs each
+ * change once.
  */
-export function gateFetching(connection$: Observable<ConnectionStatus>, source: Pick<SignalSource, 'setFetching'>, logger: Logger): Subscription {
+export function gateFetching(connection$: Observable<ConnectionStatus>, source: Pick<SignalSource, 'setFetching'>, logger: Logger, inWindow$: Observable<boolean> = of(false)): Subscription {
   let first = true;
-  return connection$
+  return combineLatest([connection$.pipe(map((s) => s.state === 'CONNECTED')), inWindow$])
     .pipe(
-      map((s) => s.state === 'CONNECTED'),
+      map(([up, win]) => (win ? 'window' : up ? 'on' : 'off')),
       distinctUntilChanged(),
     )
-    .subscribe((on) => {
-      source.setFetching(on);
-      if (!first) logger.info(on ? 'IB is ready: taking new signals again' : 'IB is not ready: no new signals are taken until it is');
+    .subscribe((v) => {
+      source.setFetching(v === 'on');
+      if (v === 'window') logger.info("IB's nightly restart window is open: no new signals are taken until it ends (they wait in the queue)");
+      else if (!first) logger.info(v === 'on' ? 'IB is ready: taking new signals again' : 'IB is not ready: no new signals are taken until it is');
       first = false;
     });
 }

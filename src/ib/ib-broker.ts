@@ -69,6 +69,8 @@ export interface IbBrokerOptions extends IbConnectionOptions {
 export interface IbBrokerStats {
   readonly clientId: number;
   readonly messagesSent: number;
+  /** messages waiting in the outbound pacer now */
+  readonly pacingQueueDepth: number;
   /** 505 decoder errors: must stay 0 */
   readonly decoderErrors: number;
   readonly nextOrderId: number;
@@ -222,11 +224,17 @@ export class IbBroker implements BrokerPort {
     return this.orders.refFor(orderId);
   }
 
+  /** The session's current status (synchronous; `connection$` emits its changes). */
+  connectionStatus(): ConnectionStatus {
+    return this.conn.status$.value;
+  }
+
   /** Counters (client id actually used, messages sent, decoder errors). */
   stats(): IbBrokerStats {
     return {
       clientId: this.conn.clientId,
       messagesSent: this.conn.messagesSent(),
+      pacingQueueDepth: this.conn.pacingQueueDepth(),
       decoderErrors: this.conn.decoderErrorCount(),
       nextOrderId: this.ids.peekNext(),
     };

@@ -13,7 +13,8 @@
  *    them on the next session — a stale order must never leave that way, so the old object is dropped
  *    with its buffer, and our own queue (`Pacer`) rejects what it still holds;
  *  - reconnect with capped exponential backoff + jitter; after 326 (client id in use) retry slowly
- *    (`slowRetryMs`) and report DISCONNECTED with the reason;
+ *    (`slowRetryMs`) and report DISCONNECTED with the reason; after 10197 (a competing session) leave the
+ *    session and retry at `slowRetryMs` doubling up to 8× (never a reconnect storm against the other login);
  *  - a liveness probe (`reqCurrentTime`, answered within `livenessTimeoutMs`) catches half-open sockets
  *    and forces a reconnect;
  *  - every session starts with a reconciliation pass (`reconciler`), and so does every 1101/1102 after a
@@ -109,6 +110,11 @@ export class IbConnection {
   /** Messages sent through the pacer so far. */
   messagesSent(): number {
     return this.pacer.sent();
+  }
+
+  /** Messages waiting in the pacer now. */
+  pacingQueueDepth(): number {
+    return this.pacer.pending();
   }
 
   isReady(): boolean {
@@ -266,6 +272,8 @@ export class IbConnection {
     if (code === 502 || code === 504 || code === 507) this.lastSocketError = message;
     this.dispatch({ type: 'code', code, message });
     if (code === 326) this.onClosed(session, `client id ${this.o.clientId} already in use: ${message}`);
+    // a competing login owns the session: leave it (no orders, no data), and come back slowly (state machine)
+    if (code === 10197) this.onClosed(session, `competing session (10197): ${message}`);
     if (code === 1300) this.forceReconnect(`socket port reset (1300): ${message}`);
   }
 
@@ -315,7 +323,9 @@ export class IbConnection {
       return;
     }
     if (this.o.reconnect === false) return;
-    const delay = a.slow ? (this.o.slowRetryMs ?? 60_000) : backoffDelay(this.attempt, this.o.backoff, this.o.random);
+    const slowMs = this.o.slowRetryMs ?? 60_000;
+    // a competing session: 1×, 2×, 4× … the slow delay, capped at 8× (8 min by default)
+    const delay = a.competingRetries ? slowMs * 2 ** Math.min(a.competingRetries - 1, 3) : a.slow ? slowMs : backoffDelay(this.attempt, this.o.backoff, this.o.random);
     this.attempt += 1;
     this.log[this.attempt > 1 ? 'debug' : 'info']({ delayMs: delay, attempt: this.attempt }, 'IB: reconnect scheduled');
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);

@@ -55,6 +55,7 @@ export const IB_CODES: readonly IbCodeInfo[] = [
   row(1102, 'info', 'connection', 'connectivity restored, data maintained: reconcile'),
   row(1300, 'retryable', 'connection', 'TWS socket port reset: reconnect'),
   row(2110, 'retryable', 'connection', 'connectivity between TWS and server broken: block orders'),
+  row(10197, 'fatal', 'connection', 'competing session: the same username logged in elsewhere (leave, retry slowly, alert)'),
   row(326, 'fatal', 'connection', 'client id already in use: another process holds it (retry slowly, alert)'),
   row(502, 'retryable', 'client', "couldn't connect (refused, API disabled, wrong port, untrusted IP)"),
   row(504, 'retryable', 'client', 'not connected'),

@@ -77,9 +77,10 @@ describe('ibkr-exec halt / status as a separate process', () => {
   it('status exits 0 with the table, also when TWS is unreachable; 1 when Redis is unreachable', async () => {
     const ok = await cli(['--config', configFile, 'status']);
     expect(ok.code).toBe(0);
-    expect(ok.stdout).toMatch(/broker\s+connected to 127\.0\.0\.1/);
+    expect(ok.stdout).toMatch(/daemon\s+running \(pid \d+/);
+    expect(ok.stdout).toMatch(/IB \(daemon\)\s+CONNECTED to 127\.0\.0\.1/);
 
-    const noTws = await cli(['--config', configFile, 'status', '--timeout', '2'], { IB_PORT: '1' });
+    const noTws = await cli(['--config', configFile, 'status', '--probe', '--timeout', '2'], { IB_PORT: '1' });
     expect(noTws.code).toBe(0);
     expect(noTws.stdout).toMatch(/NOT CONNECTED/);
 
