@@ -42,7 +42,7 @@ import { StateGuard } from './state-guard.js';
 import { checkPersistence, prepareState } from './state-setup.js';
 import { startDaemonHttp, type DaemonHttp, type HttpPluginsFactory } from '../http/daemon-http.js';
 import { daemonHttpPlugins } from './http-plugins.js';
-import { createDaemonOps, type OpsOptions } from './ops-kit.js';
+import { createDaemonOps, type OpsBroker, type OpsOptions } from './ops-kit.js';
 import type { Logger } from './logger.js';
 
 export interface DaemonOptions {
@@ -141,7 +141,7 @@ export function launchDaemon(o: DaemonOptions): DaemonHandle {
   // the adapter's reconnect hook needs the reconciler, which needs the adapter: tie them through a holder
   const hooks: { reconciler?: Reconciler } = {};
   // `broker: "client-portal"` swaps the adapter; everything below talks to the BrokerPort only
-  const broker: BrokerPort & { start(): void } = config.broker === 'client-portal' ? new CpBroker({
+  const broker: BrokerPort & OpsBroker & { start(): void } = config.broker === 'client-portal' ? new CpBroker({
     baseUrl: config.clientPortal.baseUrl, caFile: config.clientPortal.caFile, fingerprint: config.clientPortal.fingerprint,
     onReconnected: (snap) => hooks.reconciler?.onSnapshot(snap, `Client Portal ${snap.why}`),
     logger: logger.child({ component: 'cp' }), clock, ...o.clientPortal,

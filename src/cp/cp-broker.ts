@@ -73,6 +73,16 @@ export class CpBroker implements BrokerPort {
 
   private log = (msg: string, data: Record<string, unknown> = {}): void => this.o.logger?.warn(data, msg);
 
+  /** The current connection state (metrics, heartbeat). */
+  connectionStatus(): ConnectionStatus {
+    return this.conn.value;
+  }
+
+  /** Requests sent to the gateway; the pacer holds requests by waiting, not in a queue, so its depth is 0. */
+  stats(): { readonly messagesSent: number; readonly pacingQueueDepth: number } {
+    return { messagesSent: this.parts?.http.sent ?? 0, pacingQueueDepth: 0 };
+  }
+
   async connect(): Promise<void> {
     if (!this.parts) {
       const base = new URL(this.o.baseUrl);

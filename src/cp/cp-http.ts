@@ -53,6 +53,9 @@ export class CpHttp {
     }
   }
 
+  /** requests sent to the gateway (the `/metrics` counterpart of TWS messages sent) */
+  sent = 0;
+
   /** Sends one request; resolves with any HTTP status (429 also reported to the pacer). */
   async request(method: string, path: string, body?: unknown, o: CpRequestOptions = {}): Promise<CpResponse> {
     const pathname = path.split('?')[0] ?? path;
@@ -67,6 +70,7 @@ export class CpHttp {
         waited += d;
       }
       this.pacer.record(method, pathname);
+      this.sent++;
       const res = await this.send(method, path, body, o.timeoutMs ?? this.defaults.timeoutMs);
       if (res.status !== 429) return { status: res.status, body: res.body };
       // refused before it was processed: wait out Retry-After (the penalty box) once, then ask again
