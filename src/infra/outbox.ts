@@ -18,7 +18,7 @@ import { Decimal, type LegName, type OrderLeg, type Outcome, type SecType, type 
 import { optionFieldsOfPayload } from '../domain/option-fields.js';
 import { ORDER_STATES, WORKING_STATES as DOMAIN_WORKING, type OrderState } from '../domain/order-state.js';
 import type { Keys } from './keys.js';
-import { LuaScript } from './redis.js';
+import { LuaScript, fencedWrite } from './redis.js';
 
 export { OrderIdStore, ReconcileCheckpoint } from './order-ids.js';
 
@@ -285,7 +285,7 @@ export class Outbox {
 
   /** Store the job outcome of a signal (overwrites); a redelivered job reads it with `getOutcome`. */
   async saveOutcome(signalId: string, outcome: Outcome): Promise<void> {
-    await this.redis.set(this.keys.outcome(signalId), JSON.stringify(outcome));
+    await fencedWrite(this.redis, 'SET', this.keys.outcome(signalId), [JSON.stringify(outcome)]);
   }
 
   /** The stored outcome of a signal, or undefined when it was never completed. */
