@@ -37,9 +37,9 @@ export function standbyLease(config: Config, infra: Infra, logger: Logger): Stan
       logger.info({ holder }, 'hot standby: waiting for the leader lease');
       const got = await lease.acquire(signal, (current) => logger.info({ leader: current }, 'hot standby: another daemon leads; standing by'));
       if (!got) return false;
-      logger.info({ token: lease.currentToken, holder }, 'hot standby: this daemon leads (fencing token acquired)');
+      logger.info({ fencingToken: lease.currentToken, holder }, 'hot standby: this daemon leads (fencing token acquired)');
       lease.onLost((why) => {
-        logger.error({ why, token: lease.currentToken }, 'hot standby: leader lease lost; disconnecting from TWS and stopping (no write or order from here on)');
+        logger.error({ why, fencingToken: lease.currentToken }, 'hot standby: leader lease lost; disconnecting from TWS and stopping (no write or order from here on)');
         onLost();
         resolveLost(why);
       });
