@@ -35,7 +35,11 @@ export function standbyLease(config: Config, infra: Infra, logger: Logger): Stan
     lost,
     async lead(signal, onLost) {
       logger.info({ holder }, 'hot standby: waiting for the leader lease');
-      const got = await lease.acquire(signal, (current) => logger.info({ leader: current }, 'hot standby: another daemon leads; standing by'));
+      const got = await lease.acquire(signal, (current) => {
+        logger.info({ leader: current }, 'hot standby: another daemon leads; standing by');
+        // TWS refuses a second session with a client id in use (326): each member needs its own
+        if (current.endsWith(` client ${config.ib.clientId}`)) logger.error({ leader: current }, `hot standby: the leader uses the same ib.clientId ${config.ib.clientId}; give each daemon its own (IB_CLIENT_ID)`);
+      });
       if (!got) return false;
       logger.info({ fencingToken: lease.currentToken, holder }, 'hot standby: this daemon leads (fencing token acquired)');
       lease.onLost((why) => {

@@ -15,7 +15,8 @@ import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG_INPUT } from '../../src/config.js';
+import { DEFAULT_CONFIG_INPUT, parseConfig } from '../../src/config.js';
+import { collectStatus, formatStatus } from '../../src/cli/commands/status.js';
 import { jobIdForSignal } from '../../src/ingest/enqueue.js';
 import { keysFor } from '../../src/infra/keys.js';
 import { readLeader } from '../../src/infra/lease.js';
@@ -124,6 +125,10 @@ describe('hot standby: the leader frozen mid-burst', () => {
     await add(15, plan.length); // the burst goes on while the leader is frozen
     await until('daemon B leads', () => b.messages.some((m) => m.leading), 15_000 - (Date.now() - stoppedAt));
     expect((await readLeader(redis, keys))?.holder).toMatch(/client 22$/);
+    const parsed = parseConfig(settings.config, {});
+    if (!parsed.ok) throw new Error(parsed.errors.join('; '));
+    const report = await collectStatus(parsed.config, { clientId: 99, timeoutMs: 100, connect: () => Promise.reject(new Error('no broker for status here')) });
+    expect(formatStatus(report)).toMatch(/leader\s.*client 22 \(fencing token \d+/);
 
     const jobIds = new Set(plan.map((p) => p.jobId));
     await until('every job settled', async () => {

@@ -8,6 +8,7 @@
  * refuse with 326 (or worse, take from the daemon) — and when that fails it says so in the output and
  * still exits 0.
  */
+import { readLeader, type LeaseHolder } from '../../infra/lease.js';
 import type { Command } from 'commander';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -58,6 +59,8 @@ export interface StatusReport {
   readonly tradingStateProblems: Readonly<Record<string, string>>;
   /** a loss of Redis state not yet ended by `ibkr-exec resume` (CONTRACT §2 stateDir) */
   readonly stateLoss: StateLossRecord | null;
+  /** with `ha.enabled`: the daemon holding the leader lease, null when none does (docs/ha.md) */
+  readonly leader?: LeaseHolder | null;
 }
 
 const QUEUE_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'paused', 'waiting-children', 'failed', 'completed'] as const;
@@ -127,7 +130,8 @@ async function redisFacts(config: Config, redis: Redis): Promise<Omit<StatusRepo
   queue.on('error', () => undefined);
   try {
     const counts = await queue.getJobCounts(...QUEUE_STATES);
-    return { tradingState, queue: { name: config.queue.name, counts }, outbox, audit: { key: keys.audit, lastSeq: last?.seq ?? 0, lastTs: last?.ts ?? null }, tradingStateProblems, stateLoss };
+    const leader = config.ha.enabled ? { leader: (await readLeader(redis, keys)) ?? null } : {};
+    return { tradingState, queue: { name: config.queue.name, counts }, outbox, audit: { key: keys.audit, lastSeq: last?.seq ?? 0, lastTs: last?.ts ?? null }, tradingStateProblems, stateLoss, ...leader };
   } finally {
     await queue.close();
   }
@@ -201,6 +205,7 @@ export function formatStatus(r: StatusReport): string {
   const problems = Object.entries(r.tradingStateProblems).map(([scope, why]) => [`state ${scope}`, `reads HALTED: ${why}`]);
   const overview = formatTable(['item', 'value'], [
     ['broker', conn],
+    ...(r.leader !== undefined ? [['leader', r.leader ? `${r.leader.holder} (fencing token ${r.leader.token}, lease ${Math.ceil(r.leader.ttlMs / 1000)} s left)` : 'NONE: no daemon holds the lease']] : []),
     ...lossRows,
     ['trading state', r.tradingState.global],
     ...problems,
