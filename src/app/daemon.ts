@@ -19,7 +19,7 @@ import { liveAccountsFromEnv, redisPassword } from '../config.js';
 import { systemClock, type Clock } from '../domain/clock.js';
 import type { AccountResult, Outcome, Signal } from '../domain/types.js';
 import { createInfra, type Infra } from '../infra/index.js';
-import { checkRedisPolicy, redisOptionsFor } from '../infra/redis.js';
+import { checkRedisPolicy, redisOptionsFor, useRedisTopology } from '../infra/redis.js';
 import { standbyLease, type Standby } from './standby.js';
 import { createJobLookup, createSignalSource, type SignalJob, type SignalSource } from '../ingest/bullmq-source.js';
 import { DEFAULT_RETRY_BACKOFF, retryDelayMs, type RetryBackoff } from '../ingest/retry-policy.js';
@@ -123,6 +123,7 @@ export function launchDaemon(o: DaemonOptions): DaemonHandle {
   const { config, logger } = o;
   const clock = o.clock ?? systemClock;
   const password = redisPassword(o.env);
+  useRedisTopology(config.redis); // through Redis Sentinel when redis.sentinels is set (docs/ha.md)
   const state = prepareState(config, o.env, logger, clock);
   const infra = createInfra(config, { clock, secrets: state.secrets, onAuditAppended: state.anchor.note, ...(password !== undefined ? { password } : {}) });
   // without a listener ioredis prints each failed reconnect to stderr as an "Unhandled error event";

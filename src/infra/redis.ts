@@ -24,12 +24,44 @@ export interface CreateRedisOptions {
   readonly lazyConnect?: boolean;
 }
 
+/** Where Redis is: the URL alone, or Redis Sentinel (`redis.sentinels`, `redis.name`; docs/ha.md). */
+export interface RedisTopology {
+  readonly sentinels: readonly { readonly host: string; readonly port: number }[] | null;
+  readonly name: string | null;
+}
+
+let topology: RedisTopology | undefined;
+
+/**
+ * Sets the process's Redis topology once, from the config (daemon, CLI, MCP): with sentinels, every
+ * connection made with `redisOptionsFor`/`createRedis` (BullMQ's too) asks Sentinel for the master and
+ * follows it on failover; the URL then only carries the password, database and TLS settings.
+ */
+export function useRedisTopology(t: RedisTopology): void {
+  topology = t.sentinels && t.sentinels.length > 0 ? t : undefined;
+}
+
+/** True when connections go through Sentinel (the outbox then waits for a replica's acknowledgement). */
+export const usesSentinel = (): boolean => topology !== undefined;
+
+function sentinelOptions(t: RedisTopology): RedisOptions {
+  return {
+    sentinels: t.sentinels!.map((s) => ({ host: s.host, port: s.port })),
+    name: t.name ?? 'mymaster',
+    // +switch-master is followed at once, not only when the old master's connection drops
+    failoverDetector: true,
+    // a demoted master answers READONLY: reconnect (Sentinel names the new master) and resend
+    reconnectOnError: (err) => (err.message.startsWith('READONLY') ? 2 : false),
+  };
+}
+
 /** The ioredis options for a role (exported for BullMQ, which takes options or a connection). */
 export function redisOptionsFor(opts: CreateRedisOptions = {}): RedisOptions {
   const role = opts.role ?? 'client';
   const o: RedisOptions = {
     connectionName: opts.connectionName ?? `ibkr-exec:${role}`,
     lazyConnect: opts.lazyConnect ?? false,
+    ...(topology ? sentinelOptions(topology) : {}),
   };
   if (opts.password !== undefined) o.password = opts.password;
   if (role === 'worker') o.maxRetriesPerRequest = null;
