@@ -21,6 +21,7 @@ import type { AccountResult, Outcome, Signal } from '../domain/types.js';
 import { createInfra, type Infra } from '../infra/index.js';
 import { checkRedisPolicy, redisOptionsFor, useRedisTopology } from '../infra/redis.js';
 import { standbyLease, type Standby } from './standby.js';
+import { assertClusterLayout } from '../infra/cluster.js';
 import { createJobLookup, createSignalSource, type SignalJob, type SignalSource } from '../ingest/bullmq-source.js';
 import { DEFAULT_RETRY_BACKOFF, retryDelayMs, type RetryBackoff } from '../ingest/retry-policy.js';
 import { parseSignal, formatFieldErrors, type FieldError } from '../ingest/parse-signal.js';
@@ -340,6 +341,7 @@ export function launchDaemon(o: DaemonOptions): DaemonHandle {
     if (ha && !(await ha.lead(abort.signal, () => void broker.disconnect().finally(() => void stop())))) return false;
     for (const w of await checkRedisPolicy(infra.redis)) logger.warn(w);
     await checkPersistence(infra.redis, config, logger); // live mode refuses a Redis that keeps nothing on disk
+    await assertClusterLayout(infra.redis, config.redis.prefix, config.queue.name); // one household, one hash slot
     await guard.check('daemon start');
     subs.push(auditConnection());
     broker.start();
