@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/app/demo.js';
-import { parseConfig } from '../../src/config.js';
+import { DEFAULT_CONFIG_INPUT, parseConfig } from '../../src/config.js';
 import { assertClusterLayout, clusterLayoutProblems, hashTag, isClusterNode, keySlot } from '../../src/infra/cluster.js';
 import { keysFor } from '../../src/infra/keys.js';
 import { createRedis } from '../../src/infra/redis.js';
@@ -53,7 +53,7 @@ describe('hash slots', () => {
   });
 
   it('the config takes a hash-tagged prefix and queue name', () => {
-    const r = parseConfig({ redis: { prefix: '{hh1}' }, queue: { name: '{hh1}signals' } }, {});
+    const r = parseConfig({ ...DEFAULT_CONFIG_INPUT, redis: { prefix: '{hh1}' }, queue: { name: '{hh1}signals' } }, {});
     expect(r.ok && [r.config.redis.prefix, r.config.queue.name]).toEqual(['{hh1}', '{hh1}signals']);
   });
 
