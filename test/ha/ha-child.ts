@@ -1,7 +1,7 @@
 /**
  * Entry script of one daemon of a hot-standby group under test (forked with IPC, `node --import tsx`):
  * settings in HA_DAEMON (JSON `HaChildSettings`). Sends `{ leading: true }` once the daemon consumes
- * (i.e. it holds the lease), `{ lost: why }` when it lost the lease, then exits 3 after its stop, like
+ * (i.e. it holds the lease), `{ lost: why }` when it lost the lease, then exits 1 after its stop, like
  * `ibkr-exec daemon`. SIGTERM drains and exits 0.
  */
 import { parseConfig } from '../../src/config.js';
@@ -35,6 +35,6 @@ void daemon.ready.then((ok) => ok && process.send?.({ leading: true, pid: proces
 void daemon.leadershipLost?.then(async (why) => {
   process.send?.({ lost: why });
   await daemon.stop();
-  process.exit(3);
+  process.exit(1);
 });
 process.once('SIGTERM', () => void daemon.stop().then(() => process.exit(0), () => process.exit(1)));

@@ -3,7 +3,7 @@
  * private Redis: the leader is frozen (SIGSTOP) mid-burst; the standby takes the lease within
  * `ha.takeoverSeconds`, reconciles and handles the rest of the burst (signals keep being handled while the
  * old leader is frozen); the old leader, woken (SIGCONT), finds its lease gone on its own monotonic clock,
- * sends nothing, writes nothing, disconnects and exits 3. No (signal, account) gets a second order; every
+ * sends nothing, writes nothing, disconnects and exits 1. No (signal, account) gets a second order; every
  * signal has an outcome; the audit chain verifies.
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -140,7 +140,7 @@ describe('hot standby: the leader frozen mid-burst', () => {
 
     a.proc.kill('SIGCONT');
     await until('the old leader exits', () => a.exit !== undefined, 30_000);
-    expect(a.exit).toBe(3);
+    expect(a.exit).toBe(1);
     expect(a.messages.some((m) => typeof m.lost === 'string')).toBe(true);
     await sleep(1000); // anything it could still have sent would have reached the simulator by now
     expect(await ofA()).toEqual(beforeWake);
