@@ -104,6 +104,7 @@ export function readRedisExtras(r: FieldReader, s: Record<string, unknown>): { a
     }
   }
   const name = nullableStr(r, s.name, 'redis.name', 'a sentinel master name or null');
+  if (sentinels && name === null) r.error('redis.name', 'the Sentinel master name (e.g. "mymaster") when redis.sentinels is set, received null');
   return { allowVolatile, sentinels, name };
 }
 

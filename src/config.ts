@@ -158,7 +158,7 @@ const TOP_KEYS = ['mode', 'readOnly', 'ib', 'redis', 'queue', 'accounts', 'limit
 export const SAFETY_SECTIONS = ['mode', 'readOnly', 'limits', 'ira', 'accounts', 'execution', 'mcp', 'http', 'ha'] as const;
 const MAX_MS = 86_400_000;
 const PREFIX_RE = /^[A-Za-z0-9_.{}-]+(:[A-Za-z0-9_.{}-]+)*$/;
-const QUEUE_RE = /^[A-Za-z0-9_.-]+$/;
+const QUEUE_RE = /^[A-Za-z0-9_.{}-]+$/; // { } for a Redis Cluster hash tag (docs/scaling.md)
 const ACCOUNT_RE = /^[A-Za-z0-9]{2,20}$/;
 const HOST_RE = /^[A-Za-z0-9.:[\]-]+$/;
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
@@ -182,7 +182,7 @@ export function parseConfig(raw: unknown, env: Env): ParseResult {
   const redis = readRedis(r, root.redis, env);
   const queueRaw = r.section(root.queue, 'queue') ?? {};
   r.unknownKeys(queueRaw, 'queue', ['name']);
-  const queue = { name: r.str(queueRaw.name, 'queue.name', d.queue.name, QUEUE_RE, 'a queue name of A-Z a-z 0-9 . _ - (no ":")') };
+  const queue = { name: r.str(queueRaw.name, 'queue.name', d.queue.name, QUEUE_RE, 'a queue name of A-Z a-z 0-9 . _ - { } (no ":")') };
   const accounts = readAccounts(r, root.accounts);
   const limits = readLimits(r, root.limits);
   const ira = readIra(r, root.ira);

@@ -19,7 +19,9 @@ import { liveAccountsFromEnv, redisPassword } from '../config.js';
 import { systemClock, type Clock } from '../domain/clock.js';
 import type { AccountResult, Outcome, Signal } from '../domain/types.js';
 import { createInfra, type Infra } from '../infra/index.js';
-import { checkRedisPolicy, redisOptionsFor } from '../infra/redis.js';
+import { checkRedisPolicy, redisOptionsFor, useRedisTopology } from '../infra/redis.js';
+import { standbyLease, type Standby } from './standby.js';
+import { assertClusterLayout } from '../infra/cluster.js';
 import { createJobLookup, createSignalSource, type SignalJob, type SignalSource } from '../ingest/bullmq-source.js';
 import { DEFAULT_RETRY_BACKOFF, retryDelayMs, type RetryBackoff } from '../ingest/retry-policy.js';
 import { parseSignal, formatFieldErrors, type FieldError } from '../ingest/parse-signal.js';
@@ -85,6 +87,8 @@ export interface DaemonHandle {
   readonly http: DaemonHttp;
   /** drains in-flight work, then closes everything; idempotent (also while still waiting for Redis or IB) */
   stop(): Promise<void>;
+  /** with `ha.enabled`: resolves with the reason when this daemon led and lost the lease (it then stops itself) */
+  readonly leadershipLost?: Promise<string>;
 }
 
 /** A job after its async preparation: parsed, targets resolved, earlier outcome looked up. */
@@ -126,12 +130,15 @@ export function launchDaemon(o: DaemonOptions): DaemonHandle {
   const { config, logger } = o;
   const clock = o.clock ?? systemClock;
   const password = redisPassword(o.env);
+  useRedisTopology(config.redis); // through Redis Sentinel when redis.sentinels is set (docs/ha.md)
   const state = prepareState(config, o.env, logger, clock);
   const infra = createInfra(config, { clock, secrets: state.secrets, onAuditAppended: state.anchor.note, ...(password !== undefined ? { password } : {}) });
   // without a listener ioredis prints each failed reconnect to stderr as an "Unhandled error event";
   // the commands themselves still fail and are handled where they are issued; `ServiceWatch` logs the outage once
   infra.redis.on('error', (err: Error) => logger.debug({ reason: err.message }, 'Redis connection error'));
   const retryBackoff = o.retryBackoff ?? DEFAULT_RETRY_BACKOFF;
+  // hot standby (ha.enabled, docs/ha.md): every write fenced by the leader lease; undefined otherwise
+  const ha: Standby | undefined = standbyLease(config, infra, logger);
 
   const liveAccounts = liveAccountsFromEnv(o.env);
   const readOnly = config.readOnly || (config.mode === 'live' && liveAccounts.length === 0);
@@ -149,6 +156,7 @@ export function launchDaemon(o: DaemonOptions): DaemonHandle {
     host: config.ib.host,
     port: config.ib.port,
     clientId: config.ib.clientId,
+    ...(ha ? { mayWrite: () => ha.lease.valid() } : {}),
     maxMessagesPerSecond: config.ib.maxMessagesPerSecond,
     orderIdStore: infra.orderIds,
     ...(o.ibBackoff ? { backoff: o.ibBackoff } : {}),
@@ -345,8 +353,10 @@ export function launchDaemon(o: DaemonOptions): DaemonHandle {
     http = await startDaemonHttp({ config, env: o.env, password, infra, broker, readOnly, clock, logger, ready: readiness, plugins: ops.plugins(o.httpPlugins ?? daemonHttpPlugins) });
     ops.start();
     if (!(await watch.waitForRedis(abort.signal))) return false;
+    if (ha && !(await ha.lead(abort.signal, () => void broker.disconnect().finally(() => void stop())))) return false;
     for (const w of await checkRedisPolicy(infra.redis)) logger.warn(w);
     await checkPersistence(infra.redis, config, logger); // live mode refuses a Redis that keeps nothing on disk
+    await assertClusterLayout(infra.redis, config.redis.prefix, config.queue.name); // one household, one hash slot
     await guard.check('daemon start');
     subs.push(auditConnection());
     broker.start();
@@ -400,6 +410,7 @@ export function launchDaemon(o: DaemonOptions): DaemonHandle {
       await infra.audit.append({ type: 'daemon.stop', data: {} }).catch(() => undefined);
       state.anchor.flush();
       await broker.disconnect();
+      await ha?.lease.release();
       await jobs.close().catch(() => undefined);
       await infra.close();
     })());
@@ -411,6 +422,7 @@ export function launchDaemon(o: DaemonOptions): DaemonHandle {
     ready,
     startError: () => startError,
     guard,
+    ...(ha ? { leadershipLost: ha.lost } : {}),
     get http(): DaemonHttp {
       if (!http) throw new Error('the HTTP listener is not started yet (wait for `ready`)');
       return http;

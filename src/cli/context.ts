@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import type { Redis } from 'ioredis';
 import { loadConfig, redisPassword, type Config } from '../config.js';
-import { createRedis, type RedisRole } from '../infra/redis.js';
+import { createRedis, useRedisTopology, type RedisRole } from '../infra/redis.js';
 import { keysFor, type Keys } from '../infra/keys.js';
 import { loadKeys, type Env } from '../infra/secrets.js';
 import { StateDir } from '../infra/state-dir.js';
@@ -26,11 +26,13 @@ export function globalOptions(cmd: Command): GlobalOptions {
 /** Loads the config named by --config / IBKR_EXEC_CONFIG (or the defaults); warnings go to stderr. */
 export function cliConfig(cmd: Command): Config {
   const opts = globalOptions(cmd);
-  return loadConfig({
+  const config = loadConfig({
     ...(opts.config !== undefined ? { path: opts.config } : {}),
     env: process.env,
     onWarning: (w) => process.stderr.write(`ibkr-exec: warning: ${w}\n`),
   });
+  useRedisTopology(config.redis); // Redis Sentinel when redis.sentinels is set (every connection of the command)
+  return config;
 }
 
 /** How long a CLI command waits for Redis to answer before it gives up with one sentence. */

@@ -63,6 +63,8 @@ export interface IbBrokerOptions extends IbConnectionOptions {
   /** `connect()` gives up after this long (default 30 s); the reconnect loop keeps going unless `reconnect: false` */
   readonly connectTimeoutMs?: number;
   readonly queries?: IbQueryOptions;
+  /** checked right before each order/cancel socket write; false = refused, nothing sent (the HA lease) */
+  readonly mayWrite?: () => boolean;
 }
 
 /** Counters for tests and `status`. */
@@ -96,7 +98,7 @@ export class IbBroker implements BrokerPort {
       this.log.warn(r, 'IB: nextValidId is below our highest used order id (gateway rollback?); keeping ours'),
     );
     this.conn.onNextValidId((id) => this.ids.onNextValidId(id));
-    this.orders = new IbOrders(this.conn, this.ids, clock, this.log);
+    this.orders = new IbOrders(this.conn, this.ids, clock, this.log, o.mayWrite);
     this.queries = new IbQueries(this.conn, clock, o.queries);
     this.options = new IbOptions(this.conn, clock, this.queries, o.queries?.timeoutMs !== undefined ? { timeoutMs: o.queries.timeoutMs } : {});
     this.rec = new IbReconcile(this.conn, this.orders, o.queries?.timeoutMs);

@@ -63,8 +63,20 @@ export class IbOrders {
     private readonly ids: OrderIdAllocator,
     private readonly clock: Clock,
     private readonly log: IbLogger,
+    /** checked right before each order socket write (the HA lease, docs/ha.md); false = nothing is sent */
+    private readonly mayWrite?: () => boolean,
   ) {
     this.listen();
+  }
+
+  /** `fn` guarded by `mayWrite` at the moment the paced queue hands it the socket. */
+  private guard(fn: (api: IBApi) => void): (api: IBApi) => void {
+    const may = this.mayWrite;
+    if (may === undefined) return fn;
+    return (api) => {
+      if (!may()) throw new BrokerUnavailableError('this daemon no longer holds the leader lease: nothing was sent');
+      fn(api);
+    };
   }
 
   /** The orderRef known for an order id (sent by us or echoed by IB). */
@@ -130,7 +142,7 @@ export class IbOrders {
       });
       for (const w of wire) this.learn(w.id, w.leg.orderRef, w.leg.account);
       const results = await Promise.allSettled(
-        wire.map((w) => this.conn.send('order', (api) => placeOrder(api, w.id, w.contract, w.order), { requireReady: true })),
+        wire.map((w) => this.conn.send('order', this.guard((api) => placeOrder(api, w.id, w.contract, w.order)), { requireReady: true })),
       );
       const failed = results.findIndex((r) => r.status === 'rejected');
       if (failed >= 0) {
@@ -149,12 +161,12 @@ export class IbOrders {
    * one orderRef (NautilusTrader#4564); rejects with `BrokerUnavailableError` then.
    */
   cancelOrder(orderId: number): Promise<void> {
-    return this.conn.send('order', (api) => api.cancelOrder(orderId), { requireReady: true });
+    return this.conn.send('order', this.guard((api) => api.cancelOrder(orderId)), { requireReady: true });
   }
 
   /** Global cancel: every open order of the account(s), including ones placed in TWS. Not during 1100. */
   cancelAll(): Promise<void> {
-    return this.conn.send('order', (api) => api.reqGlobalCancel(), { requireReady: true });
+    return this.conn.send('order', this.guard((api) => api.reqGlobalCancel()), { requireReady: true });
   }
 
   /**
@@ -178,7 +190,7 @@ export class IbOrders {
             on(this.conn, EventName.openOrder, (orderId: number, _c: WireContract, o: WireOrder, s: WireOrderState) => {
               if (orderId === id && o.whatIf) done(whatIfFromWire(s));
             }),
-          send: (api) => placeOrder(api, id, contract, order),
+          send: this.guard((api) => placeOrder(api, id, contract, order)),
           onError: (code, message) => {
             const c = classifyIbCode(code, message, 'order');
             return c.kind === 'info' || c.kind === 'warning' ? 'ignore' : new BrokerError(`what-if rejected: IB ${code} ${message}`, c.kind, code);

@@ -7,8 +7,15 @@
 import type { Redis } from 'ioredis';
 import { Decimal } from '../domain/types.js';
 import type { Keys } from './keys.js';
+import { LuaScript, fencedWrite } from './redis.js';
 
 const TTL_SECONDS = 3 * 86_400;
+
+// KEYS: hash   ARGV: orderRef, amount, ttlSeconds
+const RECORD_LUA = new LuaScript(`
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+`);
 
 /** The UTC day of an epoch-ms time, as YYYY-MM-DD. */
 export const utcDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
@@ -28,11 +35,11 @@ export class DailyNotional {
   /** Records one entry order's notional (idempotent per orderRef). */
   async record(account: string, day: string, orderRef: string, amount: Decimal): Promise<void> {
     const key = this.keys.dailyNotional(account, day);
-    await this.redis.multi().hset(key, orderRef, amount.toString()).expire(key, TTL_SECONDS).exec();
+    await RECORD_LUA.run(this.redis, [key], [orderRef, amount.toString(), TTL_SECONDS]);
   }
 
   /** Forgets an entry order that was never sent. */
   async remove(account: string, day: string, orderRef: string): Promise<void> {
-    await this.redis.hdel(this.keys.dailyNotional(account, day), orderRef);
+    await fencedWrite(this.redis, 'HDEL', this.keys.dailyNotional(account, day), [orderRef]);
   }
 }

@@ -11,8 +11,8 @@ import { AuditLog, type AuditLogOptions } from './audit.js';
 import { DailyNotional } from './daily-notional.js';
 import { keysFor, type Keys } from './keys.js';
 import { OrderIdStore, ReconcileCheckpoint } from './order-ids.js';
-import { Outbox } from './outbox.js';
-import { createRedis } from './redis.js';
+import { Outbox, type ReplicaAck } from './outbox.js';
+import { createRedis, usesSentinel } from './redis.js';
 import { StreamPublisher } from './streams.js';
 import { TradingStateStore } from './trading-state.js';
 
@@ -39,6 +39,8 @@ export interface InfraOptions {
   readonly onAuditAppended?: AuditLogOptions['onAppended'];
   /** the declared account ids (see TradingStateStore: an undeclared account's missing key adds no HALTED) */
   readonly declaredAccounts?: readonly string[];
+  /** wait for a replica's acknowledgement of each intent (set when Redis is reached through Sentinel) */
+  readonly replicaAck?: ReplicaAck;
 }
 
 /** Build the layer on an existing connection (tests, or a caller that manages the connection). */
@@ -50,7 +52,7 @@ export function infraOn(redis: Redis, prefix: string, o: InfraOptions): Omit<Inf
     streams: new StreamPublisher(redis, keys),
     audit: new AuditLog(redis, keys.audit, o.secrets.auditKey, { ...(o.clock ? { clock: o.clock } : {}), ...(o.onAuditAppended ? { onAppended: o.onAuditAppended } : {}) }),
     tradingState: new TradingStateStore(redis, keys, o.secrets.controlKey, o.clock, o.declaredAccounts ? new Set(o.declaredAccounts) : undefined),
-    outbox: new Outbox(redis, keys),
+    outbox: new Outbox(redis, keys, o.replicaAck),
     orderIds: new OrderIdStore(redis, keys),
     checkpoint: new ReconcileCheckpoint(redis, keys),
     dailyNotional: new DailyNotional(redis, keys),
@@ -65,7 +67,7 @@ export function createInfra(config: Config, opts: InfraOptions & { password?: st
     ...(opts.password !== undefined ? { password: opts.password } : {}),
   });
   return {
-    ...infraOn(redis, config.redis.prefix, { declaredAccounts: config.accounts.map((a) => a.id), ...opts }),
+    ...infraOn(redis, config.redis.prefix, { declaredAccounts: config.accounts.map((a) => a.id), ...(usesSentinel() ? { replicaAck: { replicas: 1 } } : {}), ...opts }),
     async close() {
       await redis.quit().catch(() => redis.disconnect());
     },

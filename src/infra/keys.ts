@@ -47,6 +47,10 @@ export interface Keys {
   readonly control: string;
   /** string: JSON heartbeat of the running daemon (status) */
   readonly daemonStatus: string;
+  /** string `<token>:<holder>` with a TTL: the leader lease of a hot-standby group (ha, docs/ha.md) */
+  readonly leader: string;
+  /** string: the fencing token counter (INCR on every acquisition; never goes back) */
+  readonly leaderToken: string;
   /** string: the identity of this Redis state, written once (compared with the state directory's copy) */
   readonly epoch: string;
   /** string: JSON StateLossRecord of the last detected loss of Redis state (cleared by resume) */
@@ -83,6 +87,8 @@ export function keysFor(prefix: string): Keys {
     checkpoint: k('reconcile:checkpoint'),
     control: k('control'),
     daemonStatus: k('daemon:status'),
+    leader: k('leader'),
+    leaderToken: k('leader:token'),
     epoch: k('epoch'),
     stateLoss: k('state-loss'),
     auditArchive: (epoch: string) => k(`audit:archived:${epoch}`),

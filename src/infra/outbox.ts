@@ -18,7 +18,7 @@ import { Decimal, type LegName, type OrderLeg, type Outcome, type SecType, type 
 import { optionFieldsOfPayload } from '../domain/option-fields.js';
 import { ORDER_STATES, WORKING_STATES as DOMAIN_WORKING, type OrderState } from '../domain/order-state.js';
 import type { Keys } from './keys.js';
-import { LuaScript } from './redis.js';
+import { LuaScript, fencedWrite } from './redis.js';
 
 export { OrderIdStore, ReconcileCheckpoint } from './order-ids.js';
 
@@ -158,14 +158,48 @@ function pairsToRecord(flat: readonly string[]): Record<string, string> {
   return o;
 }
 
+/**
+ * With Redis Sentinel: an INTENT counts only once a replica acknowledged it (`WAIT replicas timeoutMs`,
+ * repeated up to `maxWaitMs`), so a failover cannot lose an intent whose order was sent.
+ */
+export interface ReplicaAck {
+  readonly replicas: number;
+  /** one WAIT (default 1 s) */
+  readonly timeoutMs?: number;
+  /** after this long without an acknowledgement the intent is discarded and the job retried (default 15 s) */
+  readonly maxWaitMs?: number;
+}
+
+/** No replica acknowledged an intent in time: nothing was sent; the job runs again later. */
+export class ReplicaAckError extends Error {
+  constructor(orderRef: string, waitedMs: number) {
+    super(`no Redis replica acknowledged the intent of ${orderRef} within ${waitedMs} ms; nothing was sent (the job runs again later)`);
+    this.name = 'ReplicaAckError';
+  }
+}
+
 /** The per-orderRef outbox plus per-signal outcomes; see the module comment. */
 export class Outbox {
   private readonly statePrefix: string;
   constructor(
     private readonly redis: Redis,
     private readonly keys: Keys,
+    private readonly replicaAck?: ReplicaAck,
   ) {
     this.statePrefix = keys.outboxState('');
+  }
+
+  /** Waits (bounded) until a replica holds every write so far on this connection; see `ReplicaAck`. */
+  private async replicated(record: NewOutboxRecord): Promise<void> {
+    const a = this.replicaAck;
+    if (!a) return;
+    const step = a.timeoutMs ?? 1_000;
+    const max = a.maxWaitMs ?? 15_000;
+    for (let waited = 0; waited < max; waited += step) {
+      if (Number(await this.redis.call('WAIT', a.replicas, step)) >= a.replicas) return;
+    }
+    await DISCARD_LUA.run(this.redis, [this.keys.outboxOrder(record.orderRef), this.keys.outboxSignal(record.signalId)], [record.orderRef, this.statePrefix]).catch(() => undefined);
+    throw new ReplicaAckError(record.orderRef, max);
   }
 
   /**
@@ -180,7 +214,10 @@ export class Outbox {
       [this.keys.outboxOrder(record.orderRef), this.keys.outboxSignal(record.signalId)],
       [record.orderRef, this.statePrefix, ...encode(full)],
     )) as string[] | null;
-    if (res === null) return { created: true, record: decodeOutbox(pairsToRecord(encode(full))) as OutboxRecord };
+    if (res === null) {
+      await this.replicated(record);
+      return { created: true, record: decodeOutbox(pairsToRecord(encode(full))) as OutboxRecord };
+    }
     return { created: false, existing: decodeOutbox(pairsToRecord(res)) as OutboxRecord };
   }
 
@@ -285,7 +322,7 @@ export class Outbox {
 
   /** Store the job outcome of a signal (overwrites); a redelivered job reads it with `getOutcome`. */
   async saveOutcome(signalId: string, outcome: Outcome): Promise<void> {
-    await this.redis.set(this.keys.outcome(signalId), JSON.stringify(outcome));
+    await fencedWrite(this.redis, 'SET', this.keys.outcome(signalId), [JSON.stringify(outcome)]);
   }
 
   /** The stored outcome of a signal, or undefined when it was never completed. */

@@ -10,6 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
+import { asFenced, fenceOf, fencedSource, tokenFor } from './fencing.js';
 
 export type RedisRole = 'worker' | 'producer' | 'client';
 
@@ -23,12 +24,44 @@ export interface CreateRedisOptions {
   readonly lazyConnect?: boolean;
 }
 
+/** Where Redis is: the URL alone, or Redis Sentinel (`redis.sentinels`, `redis.name`; docs/ha.md). */
+export interface RedisTopology {
+  readonly sentinels: readonly { readonly host: string; readonly port: number }[] | null;
+  readonly name: string | null;
+}
+
+let topology: RedisTopology | undefined;
+
+/**
+ * Sets the process's Redis topology once, from the config (daemon, CLI, MCP): with sentinels, every
+ * connection made with `redisOptionsFor`/`createRedis` (BullMQ's too) asks Sentinel for the master and
+ * follows it on failover; the URL then only carries the password, database and TLS settings.
+ */
+export function useRedisTopology(t: RedisTopology): void {
+  topology = t.sentinels && t.sentinels.length > 0 ? t : undefined;
+}
+
+/** True when connections go through Sentinel (the outbox then waits for a replica's acknowledgement). */
+export const usesSentinel = (): boolean => topology !== undefined;
+
+function sentinelOptions(t: RedisTopology): RedisOptions {
+  return {
+    sentinels: t.sentinels!.map((s) => ({ host: s.host, port: s.port })),
+    name: t.name ?? 'mymaster',
+    // +switch-master is followed at once, not only when the old master's connection drops
+    failoverDetector: true,
+    // a demoted master answers READONLY: reconnect (Sentinel names the new master) and resend
+    reconnectOnError: (err) => (err.message.startsWith('READONLY') ? 2 : false),
+  };
+}
+
 /** The ioredis options for a role (exported for BullMQ, which takes options or a connection). */
 export function redisOptionsFor(opts: CreateRedisOptions = {}): RedisOptions {
   const role = opts.role ?? 'client';
   const o: RedisOptions = {
     connectionName: opts.connectionName ?? `ibkr-exec:${role}`,
     lazyConnect: opts.lazyConnect ?? false,
+    ...(topology ? sentinelOptions(topology) : {}),
   };
   if (opts.password !== undefined) o.password = opts.password;
   if (role === 'worker') o.maxRetriesPerRequest = null;
@@ -75,14 +108,34 @@ export async function checkRedisPolicy(redis: Redis): Promise<string[]> {
   }
 }
 
-/** A Lua script run with EVALSHA, falling back to EVAL once when the script cache was flushed. */
+/**
+ * A Lua script run with EVALSHA, falling back to EVAL once when the script cache was flushed. On a
+ * connection with a `Fence` (fencing.ts) it runs the fenced variant: lease key and token first, refused
+ * with `FencedError` when this process does not lead.
+ */
 export class LuaScript {
   readonly sha: string;
-  constructor(readonly source: string) {
+  private fenced?: LuaScript;
+  /** `guarded: false` for the lease scripts themselves, which carry their own token check */
+  constructor(
+    readonly source: string,
+    private readonly guarded = true,
+  ) {
     this.sha = createHash('sha1').update(source).digest('hex');
   }
 
   async run(redis: Redis, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+    const fence = this.guarded ? fenceOf(redis) : undefined;
+    if (fence === undefined) return this.exec(redis, keys, args);
+    this.fenced ??= new LuaScript(fencedSource(this.source));
+    try {
+      return await this.fenced.exec(redis, [fence.leaseKey, ...keys], [tokenFor(fence), ...args]);
+    } catch (e) {
+      throw asFenced(e);
+    }
+  }
+
+  private async exec(redis: Redis, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
     try {
       return await redis.evalsha(this.sha, keys.length, ...keys, ...args);
     } catch (e) {
@@ -90,6 +143,18 @@ export class LuaScript {
       return await redis.eval(this.source, keys.length, ...keys, ...args);
     }
   }
+}
+
+// KEYS: the key written   ARGV: command, args... (one write command, run under the fence)
+const WRITE_LUA = new LuaScript(`return redis.call(ARGV[1], KEYS[1], unpack(ARGV, 2))`);
+
+/**
+ * One single-key write command (`XADD`, `SET`, `HSET`, …) on `key`: sent as is on an unfenced connection,
+ * as a fenced one-command script on a fenced one (the same guard as every script).
+ */
+export async function fencedWrite(redis: Redis, command: string, key: string, args: readonly (string | number)[]): Promise<unknown> {
+  if (fenceOf(redis) === undefined) return redis.call(command, key, ...args);
+  return WRITE_LUA.run(redis, [key], [command, ...args]);
 }
 
 /** Epoch ms → ISO-8601 UTC with milliseconds, the `ts` format of every stream entry. */

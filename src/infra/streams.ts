@@ -21,7 +21,7 @@ import type { Redis } from 'ioredis';
 import type { FillReport } from '../execution/broker-port.js';
 import type { Decimal, Side } from '../domain/types.js';
 import type { Keys } from './keys.js';
-import { LuaScript, isoTs } from './redis.js';
+import { LuaScript, fencedWrite, isoTs } from './redis.js';
 
 export const ORDER_EVENTS = [
   'SUBMITTED',
@@ -164,7 +164,7 @@ export class StreamPublisher {
       'avgFillPrice', s(e.avgFillPrice), 'ts', isoTs(e.ts),
     ];
     if (e.reason !== undefined) fields.push('reason', e.reason);
-    return (await this.redis.xadd(this.keys.orders, '*', ...fields)) as string;
+    return (await fencedWrite(this.redis, 'XADD', this.keys.orders, ['*', ...fields])) as string;
   }
 
   /** Publish one execution to `<p>:fills`, at most once per execId (atomic; safe across processes). */
@@ -217,7 +217,7 @@ export class StreamPublisher {
   async deadLetter(d: DeadLetterInput): Promise<string> {
     const payload = typeof d.payload === 'string' ? d.payload : safeJson(d.payload);
     const fields = ['jobId', d.jobId, 'payload', payload, 'errors', JSON.stringify(d.errors), 'ts', isoTs(d.ts)];
-    return (await this.redis.xadd(this.keys.deadLetter, '*', ...fields)) as string;
+    return (await fencedWrite(this.redis, 'XADD', this.keys.deadLetter, ['*', ...fields])) as string;
   }
 }
 

@@ -15,6 +15,7 @@
 import type { Redis } from 'ioredis';
 import { TRADING_STATES, type TradingState } from '../domain/types.js';
 import type { Keys } from './keys.js';
+import { fencedWrite } from './redis.js';
 import { macEquals, stateMac } from './signing.js';
 
 const RANK: Readonly<Record<TradingState, number>> = { ACTIVE: 0, REDUCE_ONLY: 1, HALTED: 2 };
@@ -185,7 +186,7 @@ export class TradingStateStore {
     const out: string[] = [];
     for (const scope of ['global', ...accounts]) {
       const k = this.keyOf(scope);
-      if ((await this.redis.set(k, encodeState(this.controlKey, k, 'ACTIVE', this.clock.now(), meta), 'NX')) === 'OK') out.push(scope);
+      if ((await fencedWrite(this.redis, 'SET', k, [encodeState(this.controlKey, k, 'ACTIVE', this.clock.now(), meta), 'NX'])) === 'OK') out.push(scope);
     }
     return out;
   }
@@ -198,7 +199,7 @@ export class TradingStateStore {
     assertState(state);
     const before = decodeState(this.controlKey, redisKey, await this.redis.get(redisKey));
     const ts = Math.max(this.clock.now(), (before.ts ?? 0) + 1, (this.floors.get(redisKey) ?? 0) + 1);
-    const prev = await this.redis.set(redisKey, encodeState(this.controlKey, redisKey, state, ts, meta), 'GET');
+    const prev = (await fencedWrite(this.redis, 'SET', redisKey, [encodeState(this.controlKey, redisKey, state, ts, meta), 'GET'])) as string | null;
     this.noteFloor(redisKey, ts);
     return decodeState(this.controlKey, redisKey, prev).state;
   }

@@ -40,6 +40,8 @@ export function registerDaemonCommand(program: Command): void {
         process.once('SIGINT', () => shutdown('SIGINT', 0));
         // a start-up that failed for another reason than an outage (it waits for those) ends the process, so a
         // supervisor (`restart: unless-stopped`) starts it again
+        // a leader that lost its lease (hot standby) already disconnected and stops; exit 1 (a failure) so its supervisor restarts it, as a standby
+        void daemon.leadershipLost?.then((why) => shutdown(`leader lease lost: ${why}`, 1));
         void daemon.ready.then((ok) => {
           // a refusal of the configuration (e.g. live mode on a Redis that keeps nothing) is exit 2, like a bad config file
           if (!ok) shutdown('the daemon could not start', daemon.startError() instanceof ConfigError ? 2 : 1);

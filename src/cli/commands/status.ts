@@ -12,6 +12,7 @@
  * which TWS would refuse with 326 (or worse, take from the daemon) — and labels that row as this CLI's own
  * probe, never as the daemon's connection. A failed probe is shown in the output and still exits 0.
  */
+import { readLeader, type LeaseHolder } from '../../infra/lease.js';
 import type { Command } from 'commander';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -81,6 +82,8 @@ export interface StatusReport {
   readonly tradingStateProblems: Readonly<Record<string, string>>;
   /** a loss of Redis state not yet ended by `ibkr-exec resume` (CONTRACT §2 stateDir) */
   readonly stateLoss: StateLossRecord | null;
+  /** with `ha.enabled`: the daemon holding the leader lease, null when none does (docs/ha.md) */
+  readonly leader?: LeaseHolder | null;
 }
 
 const QUEUE_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'paused', 'waiting-children', 'failed', 'completed'] as const;
@@ -174,7 +177,8 @@ async function redisFacts(config: Config, redis: Redis): Promise<Omit<StatusRepo
   queue.on('error', () => undefined);
   try {
     const counts = await queue.getJobCounts(...QUEUE_STATES);
-    return { tradingState, queue: { name: config.queue.name, counts }, outbox, audit: { key: keys.audit, lastSeq: last?.seq ?? 0, lastTs: last?.ts ?? null }, tradingStateProblems, stateLoss };
+    const leader = config.ha.enabled ? { leader: (await readLeader(redis, keys)) ?? null } : {};
+    return { tradingState, queue: { name: config.queue.name, counts }, outbox, audit: { key: keys.audit, lastSeq: last?.seq ?? 0, lastTs: last?.ts ?? null }, tradingStateProblems, stateLoss, ...leader };
   } finally {
     await queue.close();
   }
@@ -258,6 +262,7 @@ export function formatStatus(r: StatusReport): string {
     ['daemon', r.daemon.message],
     ...daemonIb,
     ...probe,
+    ...(r.leader !== undefined ? [['leader', r.leader ? `${r.leader.holder} (fencing token ${r.leader.token}, lease ${Math.ceil(r.leader.ttlMs / 1000)} s left)` : 'NONE: no daemon holds the lease']] : []),
     ...lossRows,
     ['trading state', r.tradingState.global],
     ...problems,
