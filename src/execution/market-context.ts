@@ -240,7 +240,8 @@ function reservationOf(o: OwnOrder): WorkingOrder {
   return { ...workingOrderOf({ ...o, leg: o.leg ?? 'entry' }, o.quantity), ...(o.secType === 'OPT' ? optionFieldsOfPayload((o as { payload?: string }).payload) : {}) };
 }
 
-function toSnapshot(
+/** A broker account summary and its positions as the pure core's AccountSnapshot (also the MCP preview's). */
+export function toSnapshot(
   s: BrokerAccountSummary,
   declaredType: AccountConfig['type'] | undefined,
   positions: AccountSnapshot['positions'],

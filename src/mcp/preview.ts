@@ -8,7 +8,8 @@
 import { Decimal, type AccountSnapshot, type ContractInfo, type Signal } from '../domain/types.js';
 import { orderRefFor } from '../domain/order-ref.js';
 import { evaluateSignalForAccount, targetAccounts, type AccountDecision, type TargetAccount } from '../execution/evaluate.js';
-import { BrokerError, type BrokerAccountSummary } from '../execution/broker-port.js';
+import { BrokerError } from '../execution/broker-port.js';
+import { toSnapshot } from '../execution/market-context.js';
 import { formatFieldErrors, parseSignal } from '../ingest/parse-signal.js';
 import type { McpContext } from './context.js';
 import type { PreviewResult } from './preview-store.js';
@@ -25,28 +26,10 @@ export function parseRequest(request: Readonly<Record<string, unknown>>, signalI
 async function loadSnapshots(ctx: McpContext): Promise<Map<string, AccountSnapshot>> {
   const [summaries, positions] = await Promise.all([ctx.broker.accountSummaries(), ctx.broker.positions()]);
   const out = new Map<string, AccountSnapshot>();
-  for (const s of summaries) out.set(s.account, toSnapshot(ctx, s, positions.filter((p) => p.account === s.account)));
+  for (const s of summaries) out.set(s.account, toSnapshot(s, ctx.config.accounts.find((a) => a.id === s.account)?.type, positions.filter((p) => p.account === s.account)));
   return out;
 }
 
-const ZERO = new Decimal(0);
-
-function toSnapshot(ctx: McpContext, s: BrokerAccountSummary, positions: AccountSnapshot['positions']): AccountSnapshot {
-  const declaredType = ctx.config.accounts.find((a) => a.id === s.account)?.type;
-  return {
-    id: s.account,
-    ...(declaredType ? { declaredType } : {}),
-    ...(s.accountType ? { brokerAccountType: s.accountType } : {}),
-    baseCurrency: s.baseCurrency,
-    netLiquidation: s.netLiquidation ?? ZERO,
-    totalCash: s.totalCashValue ?? ZERO,
-    settledCash: s.settledCash ?? ZERO,
-    availableFunds: s.availableFunds ?? ZERO,
-    buyingPower: s.buyingPower ?? ZERO,
-    cashByCurrency: s.cashByCurrency,
-    positions,
-  };
-}
 
 /** Evaluates `signal` for every account it targets; nothing is sent (a what-if order at most). */
 export async function evaluatePreview(ctx: McpContext, signal: Signal): Promise<PreviewResult[]> {

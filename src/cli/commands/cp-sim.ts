@@ -4,8 +4,9 @@
  * or `--http`. `--tws-port N` also serves the TWS protocol from the same engine (one household, both
  * protocols, one process). Bad options exit 2 with one sentence.
  */
+import { intOption, readFixture } from './sim.js';
 import type { Command } from 'commander';
-import { FixtureError, loadFixture, startSimulator, type Fixture } from '../../sim/index.js';
+import { startSimulator } from '../../sim/index.js';
 import { startCpSimulator } from '../../sim/cp/index.js';
 import { CliError } from '../output.js';
 
@@ -18,23 +19,6 @@ interface CpSimOptions {
   readonly tickMs: string;
   readonly http?: boolean;
   readonly loginRequired?: boolean;
-}
-
-function intOption(name: string, value: string | undefined, min: number, max: number): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw new CliError(`--${name} must be an integer from ${min} to ${max}, got "${value}"`, 2);
-  return n;
-}
-
-function readFixture(path: string | undefined): Fixture | undefined {
-  if (path === undefined) return undefined;
-  try {
-    return loadFixture(path);
-  } catch (e) {
-    if (e instanceof FixtureError) throw new CliError(e.message, 2);
-    throw e;
-  }
 }
 
 async function runCpSim(o: CpSimOptions, verbose: boolean): Promise<void> {

@@ -17,14 +17,16 @@ interface SimOptions {
   readonly maxRate: string;
 }
 
-function intOption(name: string, value: string | undefined, min: number, max: number): number | undefined {
+/** An integer option in [min, max], or undefined when absent; anything else is bad usage (exit 2). */
+export function intOption(name: string, value: string | undefined, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!Number.isInteger(n) || n < min || n > max) throw new CliError(`--${name} must be an integer from ${min} to ${max}, got "${value}"`, 2);
   return n;
 }
 
-function readFixture(path: string | undefined): Fixture | undefined {
+/** The fixture at `path` (undefined without one); an invalid fixture is bad usage naming its fields. */
+export function readFixture(path: string | undefined): Fixture | undefined {
   if (path === undefined) return undefined;
   try {
     return loadFixture(path);
