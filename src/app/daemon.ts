@@ -194,6 +194,7 @@ export function launchDaemon(o: DaemonOptions): DaemonHandle {
     absentGraceMs: config.execution.ackTimeoutMs * 2,
     inflightThresholdMs: config.execution.ackTimeoutMs,
     accounts: config.accounts.map((a) => a.id),
+    driftPaused: () => ops.observer.inWindow(), // `ops` is built below; passes start after it exists
   });
   hooks.reconciler = reconciler;
   // metrics, heartbeat, alerts, per-signal/order/fill log lines, restart window (ops-kit.ts): observes infra, never in the order path
