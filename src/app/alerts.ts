@@ -1,7 +1,7 @@
 /**
  * SHELL: alert webhooks (`alerts.webhooks`). An alert-level event (a REDUCE_ONLY trip, a halt, a loss of Redis
  * state, a duplicate that filled, an order UNRESOLVED too long, a competing IB session, a gateway that needs a
- * person for its 2FA) is POSTed as one JSON object to every configured URL:
+ * person for its 2FA, a broken audit chain) is POSTed as one JSON object to every configured URL:
  *
  *   { "app": "ibkr-exec", "kind": "REDUCE_ONLY", "severity": "critical", "text": "…", "content": "…",
  *     "account": "DU…", "ts": "2026-12-02T00:00:00.000Z", "details": { … } }
@@ -17,7 +17,7 @@ import { formatAlert, type AlertRequest } from './alert-format.js';
 import type { Logger } from './logger.js';
 
 /** The kinds of alert the daemon sends. */
-export type AlertKind = 'REDUCE_ONLY' | 'HALTED' | 'STATE_LOST' | 'DUPLICATE_FILLED' | 'UNRESOLVED_TOO_LONG' | 'COMPETING_SESSION' | 'GATEWAY_NEEDS_PERSON' | 'READ_ONLY_API' | 'REJECT_BURST';
+export type AlertKind = 'REDUCE_ONLY' | 'HALTED' | 'STATE_LOST' | 'DUPLICATE_FILLED' | 'UNRESOLVED_TOO_LONG' | 'COMPETING_SESSION' | 'GATEWAY_NEEDS_PERSON' | 'READ_ONLY_API' | 'REJECT_BURST' | 'AUDIT_VERIFY_FAILED';
 
 export interface Alert {
   readonly kind: AlertKind;
