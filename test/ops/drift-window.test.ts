@@ -14,13 +14,14 @@ import { REDIS, waitFor } from '../integration/pipeline-helpers.js';
 describe('position drift in the restart window', () => {
   let stack: Stack;
   let states: TradingStateStore;
-  const now = new Date();
+  // the window opened five minutes ago and lasts an hour: open for the whole test, whenever it runs
+  const now = new Date(Date.now() - 5 * 60_000);
   const hhmm = `${String(now.getUTCHours()).padStart(2, '0')}:${String(now.getUTCMinutes()).padStart(2, '0')}`;
 
   beforeAll(async () => {
     stack = await startStack({
       redisUrl: REDIS,
-      config: { execution: { reconcileIntervalMs: 200, inflightCheckMs: 200 }, ib: { restartWindow: { time: hhmm, timeZone: 'UTC', minutes: 30 } } },
+      config: { execution: { reconcileIntervalMs: 200, inflightCheckMs: 200 }, ib: { restartWindow: { time: hhmm, timeZone: 'UTC', minutes: 60 } } },
       daemon: { ops: { checkMs: 50, heartbeatMs: 200 } },
     });
     states = new TradingStateStore(stack.daemon!.infra.redis, stack.daemon!.infra.keys, stack.secrets.controlKey);
