@@ -32,8 +32,16 @@ export interface RestartWindow {
   readonly minutes: number;
 }
 
+/** How an alert is written for its receiver (`alerts.webhooks[].format`). */
+export type AlertFormat = 'generic' | 'telegram' | 'discord' | 'ntfy';
+export const ALERT_FORMATS: readonly AlertFormat[] = ['generic', 'telegram', 'discord', 'ntfy'];
+
 export interface AlertWebhook {
   readonly url: string;
+  /** default `generic` (the JSON object in docs/operations.md) */
+  readonly format?: AlertFormat;
+  /** the Telegram chat (`chat_id`); required with `format: "telegram"` */
+  readonly chatId?: string;
 }
 
 export interface AlertsConfig {
@@ -140,10 +148,30 @@ export function readAlerts(r: FieldReader, raw: unknown): AlertsConfig {
       const p = `alerts.webhooks[${i}]`;
       if (typeof w === 'string') return { url: httpsUrl(r, w, p, 'http://127.0.0.1/') };
       const o = r.section(w ?? null, p) ?? {};
-      r.unknownKeys(o, p, ['url']);
-      return { url: httpsUrl(r, o.url, `${p}.url`, 'http://127.0.0.1/') };
+      r.unknownKeys(o, p, ['url', 'format', 'chatId']);
+      return { url: httpsUrl(r, o.url, `${p}.url`, 'http://127.0.0.1/'), ...readAlertFormat(r, o, p) };
     }),
   };
+}
+
+/** `format` (one of ALERT_FORMATS) and, for telegram, its `chatId` (a number or "@channel"). */
+function readAlertFormat(r: FieldReader, o: Record<string, unknown>, p: string): { format?: AlertFormat; chatId?: string } {
+  const f = o.format ?? 'generic';
+  if (typeof f !== 'string' || !(ALERT_FORMATS as readonly string[]).includes(f)) {
+    r.fail(`${p}.format`, `one of ${ALERT_FORMATS.join(', ')}`, o.format);
+    return {};
+  }
+  const format = f as AlertFormat;
+  if (format !== 'telegram') {
+    if (o.chatId !== undefined) r.error(`${p}.chatId`, 'only used with format "telegram"');
+    return format === 'generic' ? {} : { format };
+  }
+  const raw = typeof o.chatId === 'number' && Number.isSafeInteger(o.chatId) ? String(o.chatId) : o.chatId;
+  if (raw === undefined) {
+    r.error(`${p}.chatId`, 'expected the Telegram chat id (a number or "@channel") with format "telegram"');
+    return { format };
+  }
+  return { format, chatId: r.str(raw, `${p}.chatId`, '', /^(-?\d+|@\w+)$/, 'a Telegram chat id (a number or "@channel")') };
 }
 
 export function readHa(r: FieldReader, raw: unknown): HaConfig {

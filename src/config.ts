@@ -39,7 +39,7 @@ import { maskAccount, redactRedisUrl, type Env } from './infra/secrets.js';
 import { defaultStateDir } from './infra/state-dir.js';
 
 export { ConfigError } from './infra/field-reader.js';
-export type { AlertsConfig, AlertWebhook, BrokerKind, ClientPortalConfig, HaConfig, RedisSentinel, RestartWindow } from './config-sections.js';
+export type { AlertFormat, AlertsConfig, AlertWebhook, BrokerKind, ClientPortalConfig, HaConfig, RedisSentinel, RestartWindow } from './config-sections.js';
 export { liveAccountsFromEnv, maskAccount, redisPassword, redactRedisUrl } from './infra/secrets.js';
 
 export interface IbConfig {

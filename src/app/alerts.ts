@@ -1,21 +1,23 @@
 /**
  * SHELL: alert webhooks (`alerts.webhooks`). An alert-level event (a REDUCE_ONLY trip, a halt, a loss of Redis
  * state, a duplicate that filled, an order UNRESOLVED too long, a competing IB session, a gateway that needs a
- * person for its 2FA) is POSTed as one JSON object to every configured URL:
+ * person for its 2FA, a broken audit chain) is POSTed as one JSON object to every configured URL:
  *
  *   { "app": "ibkr-exec", "kind": "REDUCE_ONLY", "severity": "critical", "text": "…", "content": "…",
  *     "account": "DU…", "ts": "2026-12-02T00:00:00.000Z", "details": { … } }
  *
  * `text` and `content` carry the same sentence, so Slack-, Mattermost- and Discord-style incoming webhooks show
- * it as they are. Delivery never blocks the order path: `notify` returns at once; each POST has a timeout and
+ * it as they are; a webhook's `format` (telegram, discord, ntfy) writes it as that receiver expects (alert-format.ts). Delivery never blocks the order path: `notify` returns at once; each POST has a timeout and
  * bounded retries (backoff), at most `maxPending` deliveries wait, and a repeat of the same alert (kind and
  * account) within `dedupeMs` is sent once. Nothing secret goes into an alert (the URL is never logged whole).
  */
+import type { AlertWebhook } from '../config-sections.js';
 import type { Clock } from '../domain/clock.js';
+import { formatAlert, type AlertRequest } from './alert-format.js';
 import type { Logger } from './logger.js';
 
 /** The kinds of alert the daemon sends. */
-export type AlertKind = 'REDUCE_ONLY' | 'HALTED' | 'STATE_LOST' | 'DUPLICATE_FILLED' | 'UNRESOLVED_TOO_LONG' | 'COMPETING_SESSION' | 'GATEWAY_NEEDS_PERSON' | 'READ_ONLY_API' | 'REJECT_BURST';
+export type AlertKind = 'REDUCE_ONLY' | 'HALTED' | 'STATE_LOST' | 'DUPLICATE_FILLED' | 'UNRESOLVED_TOO_LONG' | 'COMPETING_SESSION' | 'GATEWAY_NEEDS_PERSON' | 'READ_ONLY_API' | 'REJECT_BURST' | 'AUDIT_VERIFY_FAILED';
 
 export interface Alert {
   readonly kind: AlertKind;
@@ -27,7 +29,8 @@ export interface Alert {
 }
 
 export interface AlertSinkOptions {
-  readonly urls: readonly string[];
+  /** a URL alone is a `generic` webhook; `{ url, format, chatId }` picks the receiver's format (alert-format.ts) */
+  readonly urls: readonly (string | AlertWebhook)[];
   readonly logger: Logger;
   readonly clock: Clock;
   /** attempts per URL (default 3) */
@@ -72,14 +75,15 @@ export class AlertSink {
     this.lastSent.set(key, now);
     if (!a.logged) this.o.logger.error({ alert: a.kind, ...(a.account ? { account: a.account } : {}) }, `ALERT ${a.kind}: ${a.text}`);
     if (this.closed) return;
-    const body = JSON.stringify({ app: 'ibkr-exec', kind: a.kind, severity: 'critical', text: a.text, content: a.text, ...(a.account ? { account: a.account } : {}), ts: new Date(now).toISOString(), details: a.details ?? {} });
-    for (const url of this.o.urls) {
+    for (const target of this.o.urls) {
+      const hook: AlertWebhook = typeof target === 'string' ? { url: target } : target;
+      const url = hook.url;
       if (this.pending >= (this.o.maxPending ?? 100)) {
         this.o.logger.warn({ alert: a.kind, url: safeWebhookUrl(url) }, 'too many alert deliveries pending: this one is only logged');
         continue;
       }
       this.pending += 1;
-      const p = this.deliver(url, body, a.kind).finally(() => {
+      const p = this.deliver(url, formatAlert(hook, a, now), a.kind).finally(() => {
         this.pending -= 1;
         this.inflight.delete(p);
       });
@@ -93,13 +97,13 @@ export class AlertSink {
     await Promise.allSettled([...this.inflight]);
   }
 
-  private async deliver(url: string, body: string, kind: AlertKind): Promise<void> {
+  private async deliver(url: string, req: AlertRequest, kind: AlertKind): Promise<void> {
     const attempts = this.o.attempts ?? 3;
     let why = '';
     for (let i = 0; i < attempts; i++) {
       if (i > 0) await new Promise((r) => setTimeout(r, (this.o.retryMs ?? 1_000) * 2 ** (i - 1)).unref());
       try {
-        const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(this.o.timeoutMs ?? 5_000) });
+        const res = await fetch(url, { method: 'POST', headers: req.headers, body: req.body, signal: AbortSignal.timeout(this.o.timeoutMs ?? 5_000) });
         await res.body?.cancel().catch(() => undefined);
         if (res.ok) {
           this.o.onResult?.(kind, true);

@@ -194,6 +194,7 @@ export function launchDaemon(o: DaemonOptions): DaemonHandle {
     absentGraceMs: config.execution.ackTimeoutMs * 2,
     inflightThresholdMs: config.execution.ackTimeoutMs,
     accounts: config.accounts.map((a) => a.id),
+    driftPaused: () => ops.observer.inWindow(), // `ops` is built below; passes start after it exists
   });
   hooks.reconciler = reconciler;
   // metrics, heartbeat, alerts, per-signal/order/fill log lines, restart window (ops-kit.ts): observes infra, never in the order path
@@ -350,7 +351,8 @@ export function launchDaemon(o: DaemonOptions): DaemonHandle {
   const abort = new AbortController();
   /** Waits for Redis, then IB (both forever); checks the household; then consumes while IB is CONNECTED. */
   const bringUp = async (): Promise<boolean> => {
-    http = await startDaemonHttp({ config, env: o.env, password, infra, broker, readOnly, clock, logger, ready: readiness, plugins: ops.plugins(o.httpPlugins ?? daemonHttpPlugins) });
+    http = await startDaemonHttp({ config, env: o.env, password, infra, broker, readOnly, clock, logger, ready: readiness, plugins: ops.plugins(o.httpPlugins ?? daemonHttpPlugins),
+      onAuditBroken: (seq, reason) => ops.alerts.notify({ kind: 'AUDIT_VERIFY_FAILED', text: `the audit chain is broken at seq ${seq}: ${reason}; run \`ibkr-exec audit verify\``, details: { seq, reason } }) });
     ops.start();
     if (!(await watch.waitForRedis(abort.signal))) return false;
     if (ha && !(await ha.lead(abort.signal, () => void broker.disconnect().finally(() => void stop())))) return false;

@@ -67,7 +67,7 @@ export function createDaemonOps(o: {
     pacing: () => ({ sent: broker.stats().messagesSent, depth: broker.stats().pacingQueueDepth }),
     now: () => clock.now(),
   });
-  const alerts = new AlertSink({ urls: config.alerts.webhooks.map((w) => w.url), logger: logger.child({ component: 'alerts' }), clock, ...(o.options?.alertRetryMs !== undefined ? { retryMs: o.options.alertRetryMs } : {}), onResult: (kind, delivered) => metrics.alerts.inc({ kind, delivered: String(delivered) }) });
+  const alerts = new AlertSink({ urls: config.alerts.webhooks, logger: logger.child({ component: 'alerts' }), clock, ...(o.options?.alertRetryMs !== undefined ? { retryMs: o.options.alertRetryMs } : {}), onResult: (kind, delivered) => metrics.alerts.inc({ kind, delivered: String(delivered) }) });
   const observer = new OpsObserver({ metrics, alerts, logger, clock, restartWindow: config.ib.restartWindow, connection: () => broker.connectionStatus(), ...o.options });
   observer.instrument(infra);
   const heartbeat = new Heartbeat({

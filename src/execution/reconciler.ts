@@ -45,6 +45,8 @@ export interface ReconcilerDeps {
   readonly duplicates?: { onDuplicate(d: DuplicateOrder): Promise<void> };
   /** told after every clear periodic pass which orders are still UNRESOLVED (`UnresolvedWatch`) */
   readonly unresolved?: { afterPass(orders: readonly { orderRef: string; account: string; signalId: string; orderId?: number }[]): Promise<void> };
+  /** while true (IB's nightly restart window) positions are not compared with the ledger: no drift, no REDUCE_ONLY */
+  readonly driftPaused?: () => boolean;
 }
 
 export interface BrokerSnapshot {
@@ -87,6 +89,8 @@ export class Reconciler {
   private ledger: Map<string, ExpectedPosition> | undefined;
   /** drifts seen in the previous periodic pass: key → "expected/actual" */
   private suspects = new Map<string, string>();
+  /** the "drift check paused" debug line is written once per window */
+  private driftPauseLogged = false;
 
   constructor(private readonly d: ReconcilerDeps) {
     this.sub = d.broker.connection$.subscribe((s) => {
@@ -176,6 +180,13 @@ export class Reconciler {
         this.ledger = new Map([...placeholders, ...positions.map((p): [string, ExpectedPosition] => [ledgerKey(p.account, p.secType, p.symbol), { account: p.account, symbol: p.symbol, secType: p.secType, quantity: p.quantity }])]);
         return;
       }
+      if (this.d.driftPaused?.()) {
+        if (!this.driftPauseLogged) this.d.logger.debug('position drift check paused: in the restart window');
+        this.driftPauseLogged = true;
+        this.suspects = new Map();
+        return;
+      }
+      this.driftPauseLogged = false;
       const actions = reconcile([], { open: [], completed: [], executions: [], knownExecIds: new Set(), positions }, { now: this.d.clock.now(), connectivityClear: true, expectedPositions: [...this.ledger.values()] });
       const seen = new Map<string, string>();
       for (const a of actions) {

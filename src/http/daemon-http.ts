@@ -40,6 +40,8 @@ export interface DaemonHttpOptions {
   readonly logger: Logger;
   readonly ready: () => { ready: boolean; reason?: string };
   readonly plugins?: HttpPluginsFactory;
+  /** the dashboard's audit chain check found a broken chain */
+  readonly onAuditBroken?: (seq: number, reason: string) => void;
 }
 
 export interface DaemonHttp {
@@ -74,6 +76,7 @@ export async function startDaemonHttp(o: DaemonHttpOptions): Promise<DaemonHttp>
       logger: o.logger.child({ component: 'http' }),
       setTradingState: (state, s) => setTradingState(config, state, s),
       ready: o.ready,
+      ...(o.onAuditBroken ? { onAuditBroken: o.onAuditBroken } : {}),
       secrets: { ...(token !== undefined ? { token } : {}), ...(secret !== undefined ? { webhookSecret: secret } : {}) },
       ...(o.plugins ? { plugins: o.plugins({ config, env: o.env, infra, broker: o.broker, readOnly: o.readOnly, clock: o.clock, logger: o.logger }) } : {}),
     });

@@ -48,6 +48,8 @@ export interface HttpServerDeps {
   readonly plugins?: readonly (FastifyPluginAsync | FastifyPluginCallback)[];
   /** path prefixes whose plugins check credentials themselves (default `/mcp`) */
   readonly selfAuthenticated?: readonly string[];
+  /** the dashboard's audit chain check found a broken chain (see SnapshotDeps.onAuditBroken) */
+  readonly onAuditBroken?: (seq: number, reason: string) => void;
 }
 
 export interface HttpServer {
@@ -121,7 +123,7 @@ export async function createHttpServer(d: HttpServerDeps): Promise<HttpServer> {
     hub.broadcast({ event: 'health', data: { tws: s } });
   });
   const clientId = config.ib.clientId;
-  const snapshots = new SnapshotBuilder({ ...d, clientId, connection: () => connection, verifyAudit: () => d.audit.verify() });
+  const snapshots = new SnapshotBuilder({ ...d, clientId, connection: () => connection, verifyAudit: () => d.audit.verify(), ...(d.onAuditBroken ? { onAuditBroken: d.onAuditBroken } : {}) });
   // an order or fill event means the broker facts changed: the next snapshot asks the broker again
   const unsubscribeHub = hub.subscribe((e) => {
     if ('stream' in e && e.stream !== 'audit') snapshots.invalidate();

@@ -35,6 +35,8 @@ export interface SnapshotDeps {
   readonly clientId: number;
   /** recomputes the keyed audit chain (AuditLog.verify) */
   readonly verifyAudit: () => Promise<VerifyResult>;
+  /** told once each time the chain check turns from passing (or not yet run) to broken (the AUDIT_VERIFY_FAILED alert) */
+  readonly onAuditBroken?: (seq: number, reason: string) => void;
 }
 
 interface BrokerFacts {
@@ -155,7 +157,10 @@ export class SnapshotBuilder {
     const due = !c || age > 600_000 || (grew && age > Math.max(15_000, c.through));
     if (due && !this.auditRunning) {
       this.auditRunning = this.d.verifyAudit()
-        .then((r) => void (this.auditCheck = r.ok ? { ok: true, through: r.count, at: this.d.clock.now() } : { ok: false, through: r.seq - 1, seq: r.seq, reason: r.reason, at: this.d.clock.now() }))
+        .then((r) => {
+          if (!r.ok && this.auditCheck?.ok !== false) this.d.onAuditBroken?.(r.seq, r.reason);
+          this.auditCheck = r.ok ? { ok: true, through: r.count, at: this.d.clock.now() } : { ok: false, through: r.seq - 1, seq: r.seq, reason: r.reason, at: this.d.clock.now() };
+        })
         .catch(() => undefined)
         .finally(() => (this.auditRunning = undefined));
     }

@@ -1,7 +1,8 @@
 /**
  * Alert webhooks against a local HTTP receiver (127.0.0.1, port 0): bounded retries, de-duplication, a dead
  * receiver that never blocks the caller; and on a real daemon (Redis, BullMQ, the simulator over TCP) the
- * REDUCE_ONLY trip of a duplicate booking and a gateway outage that needs a person, each POSTed once.
+ * REDUCE_ONLY trip of a duplicate booking, a broken audit chain seen by the dashboard's check, and a gateway
+ * outage that needs a person, each POSTed once.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlertSink, type AlertKind } from '../../src/app/alerts.js';
@@ -63,6 +64,21 @@ describe('alerts from the daemon', () => {
     const a = await waitFor(async () => hook.bodies.find((b) => b.kind === 'REDUCE_ONLY'), 'the REDUCE_ONLY alert');
     expect(a).toMatchObject({ account: PERSONAL, severity: 'critical' });
     expect(String(a.text)).toMatch(/DUPLICATE_ORDER/);
+  }, 30_000);
+
+  it('POSTs AUDIT_VERIFY_FAILED once when the dashboard\'s audit check finds a broken chain', async () => {
+    const d = stack.daemon!;
+    const [first] = await d.infra.redis.xrange(d.infra.keys.audit, '-', '+', 'COUNT', 1);
+    expect(first).toBeDefined();
+    await d.infra.redis.xdel(d.infra.keys.audit, first![0]); // the trail loses its first record
+    const res = await fetch(`${d.http.url}api/state`);
+    expect(res.status).toBe(200);
+    const state = (await res.json()) as { audit: { check: { ok: boolean } | null } };
+    expect(state.audit.check?.ok).toBe(false);
+    const a = await waitFor(async () => hook.bodies.find((b) => b.kind === 'AUDIT_VERIFY_FAILED'), 'the audit alert');
+    expect(String(a.text)).toMatch(/audit chain is broken at seq 1/);
+    await fetch(`${d.http.url}api/state`).then((r) => r.body?.cancel());
+    expect(hook.bodies.filter((b) => b.kind === 'AUDIT_VERIFY_FAILED')).toHaveLength(1);
   }, 30_000);
 
   it('reports a gateway that does not come back as needing a person, once', async () => {

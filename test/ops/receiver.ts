@@ -1,9 +1,13 @@
-/** A local webhook receiver on 127.0.0.1 port 0: records each POSTed JSON body; `failFirst` answers 500 first. */
+/**
+ * A local webhook receiver on 127.0.0.1 port 0: records each POSTed JSON body (`bodies`) and every accepted
+ * request as it came (`requests`: raw body and headers); `failFirst` answers 500 first.
+ */
 import { createServer, type Server } from 'node:http';
 
 export interface Receiver {
   readonly url: string;
   readonly bodies: Record<string, unknown>[];
+  readonly requests: { body: string; headers: Record<string, string | string[] | undefined> }[];
   /** requests seen, answered or not */
   hits: number;
   close(): Promise<void>;
@@ -11,7 +15,7 @@ export interface Receiver {
 
 export async function startReceiver(o: { failFirst?: number } = {}): Promise<Receiver> {
   let fail = o.failFirst ?? 0;
-  const r: { bodies: Record<string, unknown>[]; hits: number } = { bodies: [], hits: 0 };
+  const r: Pick<Receiver, 'bodies' | 'requests' | 'hits'> = { bodies: [], requests: [], hits: 0 };
   const server: Server = createServer((req, res) => {
     let raw = '';
     req.on('data', (c: Buffer) => (raw += c.toString('utf8')));
@@ -22,7 +26,8 @@ export async function startReceiver(o: { failFirst?: number } = {}): Promise<Rec
         res.writeHead(500).end();
         return;
       }
-      r.bodies.push(JSON.parse(raw) as Record<string, unknown>);
+      r.requests.push({ body: raw, headers: req.headers });
+      if (String(req.headers['content-type']).startsWith('application/json')) r.bodies.push(JSON.parse(raw) as Record<string, unknown>);
       res.writeHead(204).end();
     });
   });
